@@ -1,0 +1,7 @@
+"""Officials and staff: meets, users and roles, reviews, heats, desks, exports, system."""
+
+from flask import Blueprint
+
+bp = Blueprint("admin", __name__)
+
+from nitsys.admin import users  # noqa: E402, F401

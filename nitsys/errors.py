@@ -1,0 +1,60 @@
+"""Japanese error pages (400/403/404/405/413/429/500/503), as a page or an HTMX toast."""
+
+from __future__ import annotations
+
+from flask import render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from nitsys.htmx import is_htmx, trigger
+
+MESSAGES = {
+    400: ("リクエストが正しくありません", "入力内容やページの状態を確認して、もう一度お試しください。"),
+    403: ("この操作は許可されていません", "権限がないか、送信元が確認できませんでした。"),
+    404: ("ページが見つかりません", "URL が正しいか、削除されていないかを確認してください。"),
+    405: ("この方法ではアクセスできません", "画面のボタンから操作してください。"),
+    413: ("ファイルが大きすぎます", "アップロードできるファイルの大きさを確認してください。"),
+    429: (
+        "アクセス回数の上限を超えました",
+        "短時間に操作が続いたため一時的に制限しています。しばらく待ってから再試行してください。",
+    ),
+    500: (
+        "サーバーでエラーが発生しました",
+        "ご不便をおかけしています。時刻と操作内容を事務局へお知らせください。",
+    ),
+    503: ("ただいまメンテナンス中です", "しばらくしてから再度アクセスしてください。"),
+}
+
+
+def render_error(status: int, detail: str | None = None, headers: dict | None = None):
+    title, message = MESSAGES.get(status, MESSAGES[500])
+    message = detail or message
+    headers = dict(headers or {})
+    if is_htmx():
+        # Keep the page as it is and say what went wrong in a toast.
+        headers.update(trigger(toast=f"{title}：{message}", level="error"))
+        headers["HX-Reswap"] = "none"
+        return "", status, headers
+    page = render_template("errors/error.html", status=status, title=title, message=message)
+    return page, status, headers
+
+
+def register(app) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return render_error(
+            400,
+            "画面の有効期限が切れたか、不正な送信です。ページを再読み込みしてからやり直してください。",
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        headers = {}
+        if error.code == 429:
+            headers["Retry-After"] = "60"
+        return render_error(error.code or 500, None, headers)
+
+    @app.errorhandler(Exception)
+    def unexpected_error(error: Exception):
+        app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        return render_error(500)

@@ -1,0 +1,36 @@
+"""Display helpers registered as Jinja filters: Tokyo time, yen."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+TOKYO = ZoneInfo("Asia/Tokyo")
+WEEKDAYS = "月火水木金土日"
+
+
+def to_tokyo(value: datetime) -> datetime:
+    return value.astimezone(TOKYO)
+
+
+def jst(value: datetime | None, fmt: str = "%Y/%m/%d %H:%M") -> str:
+    if value is None:
+        return ""
+    return to_tokyo(value).strftime(fmt)
+
+
+def jdate(value: date | datetime | None) -> str:
+    """2026年7月29日(水)"""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = to_tokyo(value).date()
+    return f"{value.year}年{value.month}月{value.day}日({WEEKDAYS[value.weekday()]})"
+
+
+def yen(amount: int | None) -> str:
+    return "" if amount is None else f"¥{amount:,}"
+
+
+def register(app) -> None:
+    app.jinja_env.filters.update(jst=jst, jdate=jdate, yen=yen)

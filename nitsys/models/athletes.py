@@ -1,0 +1,64 @@
+"""The athlete master (選手マスタ, SPEC §2): registered once, reused every meet."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import CheckConstraint, Index, String, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from nitsys.extensions import db
+from nitsys.models.accounts import Organization, OwnedMixin, User, owner_check_constraint
+from nitsys.models.base import TimestampMixin
+from nitsys.models.enums import Gender, enum_column_type
+
+ACTIVE_WITH_JAAF_ID = text("is_active AND jaaf_id <> ''")
+
+
+class Athlete(OwnedMixin, TimestampMixin, db.Model):
+    __tablename__ = "athletes"
+    __table_args__ = (
+        owner_check_constraint(),
+        CheckConstraint("grade IN ('', '1', '2', '3', '4', 'M1', 'M2', 'D1', 'D2', 'D3')",
+                        name="grade_choice"),
+        CheckConstraint("length(nationality) = 3", name="nationality_code"),
+        # JAAF ID unique among the owner's active athletes (SPEC §2).
+        Index("uq_athletes_org_jaaf_id", "organization_id", "jaaf_id", unique=True,
+              sqlite_where=ACTIVE_WITH_JAAF_ID, postgresql_where=ACTIVE_WITH_JAAF_ID),
+        Index("uq_athletes_user_jaaf_id", "owner_user_id", "jaaf_id", unique=True,
+              sqlite_where=ACTIVE_WITH_JAAF_ID, postgresql_where=ACTIVE_WITH_JAAF_ID),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    last_name: Mapped[str] = mapped_column(String(50))
+    first_name: Mapped[str] = mapped_column(String(50))
+    last_name_kana: Mapped[str] = mapped_column(String(50))
+    first_name_kana: Mapped[str] = mapped_column(String(50))
+    last_name_en: Mapped[str] = mapped_column(String(50), default="")
+    first_name_en: Mapped[str] = mapped_column(String(50), default="")
+    gender: Mapped[Gender] = mapped_column(enum_column_type(Gender, "athlete_gender"))
+    birth_date: Mapped[date]
+    grade: Mapped[str] = mapped_column(String(2), default="")
+    # JIS X 0401 code, "01" (北海道) … "47" (沖縄県); empty when unknown.
+    pref_code: Mapped[str] = mapped_column(String(2), default="")
+    jaaf_id: Mapped[str] = mapped_column(String(20), default="")
+    nationality: Mapped[str] = mapped_column(String(3), default="JPN")
+    is_active: Mapped[bool] = mapped_column(default=True)
+
+    organization: Mapped[Organization | None] = relationship()
+    owner_user: Mapped[User | None] = relationship()
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.last_name} {self.first_name}"
+
+    @property
+    def full_name_kana(self) -> str:
+        return f"{self.last_name_kana} {self.first_name_kana}"
+
+    @property
+    def full_name_en(self) -> str:
+        return f"{self.last_name_en} {self.first_name_en}".strip()
+
+    def __repr__(self) -> str:
+        return f"<Athlete {self.id} {self.full_name}>"

@@ -1,0 +1,7 @@
+"""Pages without login: home, meets, start lists, results, health checks."""
+
+from flask import Blueprint
+
+bp = Blueprint("public", __name__)
+
+from nitsys.public import views  # noqa: E402, F401

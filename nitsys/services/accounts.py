@@ -1,0 +1,274 @@
+"""Accounts: registration, authentication, password reset, invitations, profile, roles."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app, url_for
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from nitsys.extensions import db
+from nitsys.models import Organization, OrganizationType, Role, User
+from nitsys.models.accounts import new_session_nonce
+from nitsys.models.base import utcnow
+from nitsys.services import audit, outbox
+from nitsys.services.errors import RuleViolation
+
+RESET_MAX_AGE = 60 * 60  # one hour
+INVITATION_MAX_AGE = 7 * 24 * 60 * 60  # seven days
+MIN_PASSWORD_LENGTH = 8
+# Compared against when the email is unknown, so both paths take as long.
+_DUMMY_HASH = generate_password_hash("not-a-real-password")
+
+
+def normalise_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def validate_password(password: str, *, email: str = "") -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise RuleViolation(
+            f"パスワードは{MIN_PASSWORD_LENGTH}文字以上にしてください。", field="password"
+        )
+    if password.isdigit():
+        raise RuleViolation("数字だけのパスワードは使えません。", field="password")
+    if email and password.lower() == email.lower():
+        raise RuleViolation("メールアドレスと同じパスワードは使えません。", field="password")
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def _ensure_email_free(email: str, *, except_user: User | None = None) -> str:
+    email = normalise_email(email)
+    existing = find_user_by_email(email)
+    if existing is not None and existing is not except_user:
+        raise RuleViolation("このメールアドレスは既に登録されています。", field="email")
+    return email
+
+
+@dataclass
+class PersonDetails:
+    email: str
+    password: str
+    full_name: str
+    full_name_kana: str
+    phone: str
+
+
+@dataclass
+class OrganizationDetails:
+    name: str
+    name_kana: str
+    short_name: str
+    org_type: OrganizationType
+    representative_name: str
+    representative_email: str
+    representative_phone: str
+    postal_code: str = ""
+    address: str = ""
+    jaaf_code: str = ""
+
+
+def _new_user(person: PersonDetails, **extra) -> User:
+    email = _ensure_email_free(person.email)
+    validate_password(person.password, email=email)
+    user = User(
+        email=email,
+        full_name=person.full_name.strip(),
+        full_name_kana=person.full_name_kana.strip(),
+        phone=person.phone.strip(),
+        **extra,
+    )
+    user.set_password(person.password)
+    db.session.add(user)
+    return user
+
+
+def register_team(person: PersonDetails, organization: OrganizationDetails) -> User:
+    """Create the organization and its first member (SPEC §1)."""
+    name = organization.name.strip()
+    taken = db.session.scalar(
+        select(Organization.id).where(func.lower(Organization.name) == name.lower())
+    )
+    if taken is not None:
+        raise RuleViolation(
+            "この団体は既に登録されています。団体のメンバーに招待メールの送信を依頼してください。",
+            field="name",
+        )
+    org = Organization(
+        name=name,
+        name_kana=organization.name_kana.strip(),
+        short_name=organization.short_name.strip(),
+        org_type=organization.org_type,
+        representative_name=organization.representative_name.strip(),
+        representative_email=normalise_email(organization.representative_email),
+        representative_phone=organization.representative_phone.strip(),
+        postal_code=organization.postal_code.strip(),
+        address=organization.address.strip(),
+        jaaf_code=organization.jaaf_code.strip(),
+    )
+    db.session.add(org)
+    user = _new_user(person, organization=org)
+    db.session.flush()
+    audit.record(user, "organization.register", org, after={"name": org.name})
+    audit.record(user, "user.register", user, after={"email": user.email, "team": org.name})
+    return user
+
+
+def register_individual(person: PersonDetails, affiliation_name: str = "") -> User:
+    user = _new_user(person, affiliation_name=affiliation_name.strip())
+    db.session.flush()
+    audit.record(user, "user.register", user, after={"email": user.email, "individual": True})
+    return user
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active user with these credentials, or None (same work either way)."""
+    user = find_user_by_email(email)
+    if user is None or not user.is_active:
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    if not user.check_password(password):
+        return None
+    user.last_login_at = utcnow()
+    return user
+
+
+def _serializer(salt: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
+
+
+def _external_url(endpoint: str, **values) -> str:
+    base = current_app.config.get("PUBLIC_BASE_URL")
+    if base:
+        return base.rstrip("/") + url_for(endpoint, **values)
+    return url_for(endpoint, _external=True, **values)
+
+
+def request_password_reset(email: str) -> None:
+    """Mail a one-hour reset link if the account exists; say nothing either way."""
+    user = find_user_by_email(email)
+    if user is None or not user.is_active:
+        return
+    # The nonce changes with the password, so a used link stops working.
+    token = _serializer("password-reset").dumps({"id": user.id, "nonce": user.session_nonce})
+    outbox.enqueue(
+        user.email,
+        "password_reset",
+        subject="パスワード再設定のご案内",
+        user=user,
+        link=_external_url("auth.reset_password", token=token),
+    )
+    audit.record(user, "user.password_reset_requested", user)
+
+
+def reset_password(token: str, new_password: str) -> User:
+    try:
+        data = _serializer("password-reset").loads(token, max_age=RESET_MAX_AGE)
+    except SignatureExpired as error:
+        raise RuleViolation("再設定リンクの有効期限（1時間）が切れています。もう一度お申し込みください。") from error
+    except BadSignature as error:
+        raise RuleViolation("再設定リンクが正しくありません。") from error
+    user = db.session.get(User, data.get("id"))
+    if user is None or user.session_nonce != data.get("nonce") or not user.is_active:
+        raise RuleViolation("この再設定リンクは既に使われています。もう一度お申し込みください。")
+    validate_password(new_password, email=user.email)
+    user.set_password(new_password)
+    audit.record(user, "user.password_reset", user)
+    return user
+
+
+def invite_member(by: User, email: str) -> None:
+    """Mail a signed, expiring link that lets a colleague join `by`'s organization."""
+    if by.organization is None:
+        raise RuleViolation("個人参加のアカウントからは招待できません。")
+    email = _ensure_email_free(email)
+    token = _serializer("invitation").dumps(
+        {"org": by.organization_id, "email": email, "by": by.id}
+    )
+    outbox.enqueue(
+        email,
+        "invitation",
+        subject=f"{by.organization.name} への招待",
+        inviter=by,
+        organization=by.organization,
+        link=_external_url("auth.accept_invitation", token=token),
+    )
+    audit.record(by, "organization.invite", by.organization, after={"email": email})
+
+
+def read_invitation(token: str) -> tuple[Organization, str]:
+    try:
+        data = _serializer("invitation").loads(token, max_age=INVITATION_MAX_AGE)
+    except SignatureExpired as error:
+        raise RuleViolation("招待リンクの有効期限（7日）が切れています。招待した方に再送を依頼してください。") from error
+    except BadSignature as error:
+        raise RuleViolation("招待リンクが正しくありません。") from error
+    organization = db.session.get(Organization, data.get("org"))
+    if organization is None or not organization.is_active:
+        raise RuleViolation("招待元の団体が見つかりません。")
+    return organization, data["email"]
+
+
+def accept_invitation(token: str, person: PersonDetails) -> User:
+    organization, email = read_invitation(token)
+    person.email = email
+    user = _new_user(person, organization=organization)
+    db.session.flush()
+    audit.record(user, "organization.join", organization, after={"email": user.email})
+    return user
+
+
+def update_profile(user: User, *, full_name: str, full_name_kana: str, phone: str, email: str):
+    before = audit.snapshot(user, "full_name", "full_name_kana", "phone", "email")
+    user.email = _ensure_email_free(email, except_user=user)
+    user.full_name = full_name.strip()
+    user.full_name_kana = full_name_kana.strip()
+    user.phone = phone.strip()
+    after = audit.snapshot(user, "full_name", "full_name_kana", "phone", "email")
+    if after != before:
+        audit.record(user, "user.profile_update", user, before=before, after=after)
+
+
+def change_password(user: User, current_password: str, new_password: str) -> None:
+    if not user.check_password(current_password):
+        raise RuleViolation("現在のパスワードが正しくありません。", field="current_password")
+    validate_password(new_password, email=user.email)
+    user.set_password(new_password)
+    audit.record(user, "user.password_change", user)
+
+
+def change_role(by: User, user: User, role: Role) -> None:
+    """Staff give or take the official/staff role; the last staff account cannot step down."""
+    if not by.is_staff:
+        raise RuleViolation("権限を変更できるのは管理者だけです。")
+    if user.role is role:
+        return
+    if user.role is Role.STAFF:
+        staff_count = db.session.scalar(
+            select(func.count()).select_from(User).where(User.role == Role.STAFF, User.is_active)
+        )
+        if staff_count <= 1:
+            raise RuleViolation("最後の管理者の権限は外せません。先に別の管理者を指定してください。")
+    before = {"role": user.role.value}
+    user.role = role
+    user.session_nonce = new_session_nonce()  # sign the user out of old sessions
+    audit.record(by, "user.role_change", user, before=before, after={"role": role.value})
+
+
+def create_staff(email: str, password: str, full_name: str = "管理者") -> User:
+    """The first staff account (`flask create-staff`); promotes an existing account."""
+    user = find_user_by_email(email)
+    if user is None:
+        user = _new_user(
+            PersonDetails(email=email, password=password, full_name=full_name,
+                          full_name_kana="", phone="")
+        )
+    user.role = Role.STAFF
+    db.session.flush()
+    audit.record(None, "user.create_staff", user, after={"email": user.email})
+    return user

@@ -1,0 +1,156 @@
+"""One-line builders of realistic objects (CTFd `gen_*` style). Each commits."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, date, datetime, timedelta
+
+from nitsys.extensions import db
+from nitsys.models import (
+    Athlete,
+    BankAccount,
+    Gender,
+    Meet,
+    Organization,
+    OrganizationType,
+    Race,
+    RaceGender,
+    Role,
+    User,
+)
+
+PASSWORD = "correct-horse-42"
+_counter = itertools.count(1)
+
+
+def _n() -> int:
+    return next(_counter)
+
+
+def save(obj):
+    db.session.add(obj)
+    db.session.commit()
+    return obj
+
+
+def make_organization(**fields) -> Organization:
+    n = _n()
+    values = {
+        "name": f"テスト大学{n}",
+        "name_kana": f"テストダイガク{n}",
+        "short_name": f"テスト{n}",
+        "org_type": OrganizationType.UNIVERSITY,
+        "representative_name": "代表 太郎",
+        "representative_email": f"rep{n}@example.jp",
+        "representative_phone": "03-1234-5678",
+    }
+    values.update(fields)
+    return save(Organization(**values))
+
+
+def make_user(role: str | Role = Role.PARTICIPANT, *, organization=None, individual=False,
+              password: str = PASSWORD, **fields) -> User:
+    """A participant belongs to a new team unless `individual=True` or a team is given."""
+    role = Role(role)
+    if organization is None and role is Role.PARTICIPANT and not individual:
+        organization = make_organization()
+    n = _n()
+    values = {
+        "email": f"user{n}@example.jp",
+        "full_name": f"利用者 {n}",
+        "full_name_kana": "リヨウシャ",
+        "phone": "090-0000-0000",
+        "role": role,
+        "organization": organization,
+    }
+    values.update(fields)
+    user = User(**values)
+    user.set_password(password)
+    return save(user)
+
+
+def make_athlete(owner: User | Organization | None = None, **fields) -> Athlete:
+    if owner is None:
+        owner = make_organization()
+    if isinstance(owner, User):
+        ownership = (
+            {"organization": owner.organization}
+            if owner.organization is not None
+            else {"owner_user": owner}
+        )
+    else:
+        ownership = {"organization": owner}
+    n = _n()
+    values = {
+        "last_name": "山田",
+        "first_name": f"太郎{n}",
+        "last_name_kana": "ヤマダ",
+        "first_name_kana": "タロウ",
+        "last_name_en": "YAMADA",
+        "first_name_en": "Taro",
+        "gender": Gender.MALE,
+        "birth_date": date(2004, 5, 1),
+        "grade": "2",
+        "pref_code": "13",
+        "jaaf_id": f"{10000000000 + n}",
+        **ownership,
+    }
+    values.update(fields)
+    return save(Athlete(**values))
+
+
+def make_bank_account(**fields) -> BankAccount:
+    values = {
+        "bank_name": "ゆうちょ銀行",
+        "branch_name": "〇二八店",
+        "account_number": "1234567",
+        "account_holder": "日本体育大学長距離ブロック",
+    }
+    values.update(fields)
+    return save(BankAccount(**values))
+
+
+def make_meet(**fields) -> Meet:
+    """A published meet taking entries now, first day 30 days ahead."""
+    now = datetime.now(UTC)
+    first_day = (now + timedelta(days=30)).date()
+    n = _n()
+    values = {
+        "number": 300 + n,
+        "name": f"第{300 + n}回日本体育大学長距離競技会",
+        "first_day": first_day,
+        "last_day": first_day,
+        "entry_opens_at": now - timedelta(days=7),
+        "entry_closes_at": now + timedelta(days=14),
+        "payment_deadline": now + timedelta(days=20),
+        "fee_per_entry": 2000,
+        "is_published": True,
+        "entry_open": True,
+    }
+    values.update(fields)
+    return save(Meet(**values))
+
+
+def make_race(meet: Meet | None = None, *, distance: int = 5000,
+              gender: RaceGender = RaceGender.MALE, is_ncg: bool = False, **fields) -> Race:
+    meet = meet or make_meet()
+    values = {
+        "meet": meet,
+        "distance": distance,
+        "gender": gender,
+        "is_ncg": is_ncg,
+        "name": Race.default_name(gender, distance, is_ncg),
+        "heat_capacity": meet.default_heat_capacity,
+    }
+    values.update(fields)
+    return save(Race(**values))
+
+
+def log_in(client, user: User) -> None:
+    """Put `user` in the test client's session as a real login would."""
+    now = datetime.now(UTC).timestamp()
+    with client.session_transaction() as session:
+        session["_user_id"] = user.get_id()
+        session["_fresh"] = True
+        session["login_at"] = now
+        session["seen_at"] = now
