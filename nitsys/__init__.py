@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from pathlib import Path
 
 from flask import Flask, g, has_request_context
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -25,6 +26,7 @@ def create_app(overrides: dict | None = None, *, production: bool = False) -> Fl
         instance_path=str(BASE_DIR / "instance"),
     )
     app.config.update(settings)
+    Path(app.instance_path).mkdir(exist_ok=True)  # home of the default SQLite file
     _configure_logging(app)
     if app.config["TRUSTED_PROXY_COUNT"]:
         count = app.config["TRUSTED_PROXY_COUNT"]

@@ -9,9 +9,7 @@ from flask_login import UserMixin
 from sqlalchemy import (
     CheckConstraint,
     ForeignKey,
-    Index,
     String,
-    func,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -55,14 +53,11 @@ class Organization(TimestampMixin, db.Model):
 
 class User(UserMixin, TimestampMixin, db.Model):
     __tablename__ = "users"
-    __table_args__ = (
-        # Case-insensitive uniqueness, whatever the caller forgot to normalise.
-        Index("uq_users_email_lower", func.lower("email"), unique=True),
-        CheckConstraint("email = lower(email)", name="email_lowercase"),
-    )
+    # Stored lowercased (checked by the database), so the unique key is case-insensitive.
+    __table_args__ = (CheckConstraint("email = lower(email)", name="email_lowercase"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str] = mapped_column(String(254))
+    email: Mapped[str] = mapped_column(String(254), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     full_name: Mapped[str] = mapped_column(String(100))
     full_name_kana: Mapped[str] = mapped_column(String(100), default="")
