@@ -15,7 +15,7 @@ from dotenv import load_dotenv
 
 BASE_DIR = Path(__file__).resolve().parent
 DEFAULT_SQLITE_PATH = BASE_DIR / "instance" / "nitsys.sqlite3"
-DEVELOPMENT_SECRET_KEY = "dev-insecure-secret-key-change-me"  # noqa: S105 - the known default
+DEVELOPMENT_SECRET_KEY = "dev-insecure-secret-key-change-me"
 MIN_SECRET_KEY_LENGTH = 50
 WEAK_SECRET_KEYS = {DEVELOPMENT_SECRET_KEY, "changeme", "secret", "django-insecure", "test"}
 
@@ -56,7 +56,10 @@ def production_problems(settings: dict) -> list[ConfigProblem]:
         problems.append(ConfigProblem("SECRET_KEY", "SECRET_KEY が設定されていません。"))
     elif key in WEAK_SECRET_KEYS or key.startswith("dev-"):
         problems.append(
-            ConfigProblem("SECRET_KEY", "SECRET_KEY が既定値のままです。`flask secret-key` で生成してください。")
+            ConfigProblem(
+                "SECRET_KEY",
+                "SECRET_KEY が既定値のままです。`flask secret-key` で生成してください。",
+            )
         )
     elif len(key) < MIN_SECRET_KEY_LENGTH:
         problems.append(
@@ -114,10 +117,10 @@ def load_settings(overrides: dict | None = None) -> dict:
         # Deliver queued mail at the end of each request (development convenience only).
         "OUTBOX_DELIVER_AFTER_REQUEST": env_bool("OUTBOX_DELIVER_AFTER_REQUEST", debug),
         "TRUSTED_PROXY_COUNT": int(os.environ.get("TRUSTED_PROXY_COUNT", "0")),
-        "RATELIMIT_STORAGE_URI": os.environ.get(
-            "RATELIMIT_STORAGE_URI", redis_url or "memory://"
-        ),
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", redis_url or "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
+        # Werkzeug hash method; tests use a cheap one, production keeps scrypt.
+        "PASSWORD_HASH_METHOD": os.environ.get("PASSWORD_HASH_METHOD", "scrypt"),
         "SESSION_IDLE_MINUTES": int(os.environ.get("SESSION_IDLE_MINUTES", "30")),
         "SESSION_ABSOLUTE_HOURS": int(os.environ.get("SESSION_ABSOLUTE_HOURS", "12")),
         "SESSION_COOKIE_SECURE": env_bool("SESSION_COOKIE_SECURE", not debug),

@@ -10,7 +10,7 @@ from flask import Flask, g, has_request_context
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import BASE_DIR, check_production, load_settings
-from nitsys import errors, formatting, security
+from nitsys import errors, formatting, observability, security
 from nitsys.extensions import csrf, db, limiter, login_manager, mail, migrate
 
 
@@ -28,6 +28,7 @@ def create_app(overrides: dict | None = None, *, production: bool = False) -> Fl
     app.config.update(settings)
     Path(app.instance_path).mkdir(exist_ok=True)  # home of the default SQLite file
     _configure_logging(app)
+    observability.init(app)  # Sentry, request log lines, recent problems
     if app.config["TRUSTED_PROXY_COUNT"]:
         count = app.config["TRUSTED_PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
@@ -68,17 +69,22 @@ def _register_blueprints(app: Flask) -> None:
     from nitsys.admin import bp as admin_bp
     from nitsys.auth import bp as auth_bp
     from nitsys.entries import bp as entries_bp
+    from nitsys.health import bp as health_bp
     from nitsys.public import bp as public_bp
 
     app.register_blueprint(public_bp)
+    app.register_blueprint(health_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(entries_bp, url_prefix="/my")
     app.register_blueprint(admin_bp, url_prefix="/admin")
 
 
 def _register_request_hooks(app: Flask) -> None:
+    from nitsys.services import maintenance
+
     app.before_request(security.check_origin)
     app.before_request(security.enforce_session_limits)
+    app.before_request(maintenance.gate)
     app.after_request(security.set_security_headers)
 
     if app.config["BENCH_QUERY_COUNT"]:
@@ -120,4 +126,3 @@ def _count_queries_per_request(app: Flask) -> None:
         elapsed_ms = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
         response.headers["X-Server-Time"] = f"{elapsed_ms:.2f}"
         return response
-

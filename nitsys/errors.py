@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from flask import render_template, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 
 from nitsys.htmx import is_htmx, trigger
+from nitsys.security import log_security
 
 MESSAGES = {
-    400: ("リクエストが正しくありません", "入力内容やページの状態を確認して、もう一度お試しください。"),
+    400: (
+        "リクエストが正しくありません",
+        "入力内容やページの状態を確認して、もう一度お試しください。",
+    ),
     403: ("この操作は許可されていません", "権限がないか、送信元が確認できませんでした。"),
     404: ("ページが見つかりません", "URL が正しいか、削除されていないかを確認してください。"),
     405: ("この方法ではアクセスできません", "画面のボタンから操作してください。"),
@@ -47,11 +51,21 @@ def register(app) -> None:
             "画面の有効期限が切れたか、不正な送信です。ページを再読み込みしてからやり直してください。",
         )
 
+    @app.errorhandler(SecurityError)
+    def untrusted_host(error):
+        # Nothing that builds URLs from the Host header may run here, so no template.
+        return (
+            "400 不正なホスト名へのリクエストです。",
+            400,
+            {"Content-Type": "text/plain; charset=utf-8"},
+        )
+
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         headers = {}
         if error.code == 429:
             headers["Retry-After"] = "60"
+            log_security("throttled", method=request.method)
         return render_error(error.code or 500, None, headers)
 
     @app.errorhandler(Exception)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from nitsys.domain.times import format_time
+
 TOKYO = ZoneInfo("Asia/Tokyo")
 WEEKDAYS = "月火水木金土日"
 
@@ -33,4 +35,4 @@ def yen(amount: int | None) -> str:
 
 
 def register(app) -> None:
-    app.jinja_env.filters.update(jst=jst, jdate=jdate, yen=yen)
+    app.jinja_env.filters.update(jst=jst, jdate=jdate, yen=yen, race_time=format_time)

@@ -12,6 +12,7 @@ from flask_login import current_user, logout_user
 
 from nitsys.extensions import db, login_manager
 from nitsys.models import Role, User
+from nitsys.observability import safe_path
 
 security_log = logging.getLogger("nitsys.security")
 
@@ -27,8 +28,9 @@ def log_security(event: str, **fields) -> None:
     """One line per security event; never pass passwords or tokens here."""
     parts = " ".join(f"{key}={value}" for key, value in fields.items())
     user = current_user.get_id() if current_user and current_user.is_authenticated else "-"
-    security_log.info("%s user=%s ip=%s path=%s %s", event, user, request.remote_addr,
-                      request.path, parts)
+    security_log.info(
+        "%s user=%s ip=%s path=%s %s", event, user, request.remote_addr, request.path, parts
+    )
 
 
 @login_manager.user_loader
@@ -93,7 +95,9 @@ def enforce_session_limits():
         log_security("session.expired", reason=reason)
         logout_user()
         session.clear()
-        flash("一定時間操作がなかったため、ログアウトしました。再度ログインしてください。", "warning")
+        flash(
+            "一定時間操作がなかったため、ログアウトしました。再度ログインしてください。", "warning"
+        )
         if request.headers.get("HX-Request"):
             return "", 401, {"HX-Redirect": url_for("auth.login")}
         return redirect(url_for("auth.login", next=request.full_path))

@@ -11,6 +11,7 @@ import os
 import uuid
 
 import pytest
+from flask import g
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -65,6 +66,7 @@ def test_settings(database_url: str, **extra) -> dict:
         "OUTBOX_DELIVER_AFTER_REQUEST": False,
         "SERVER_NAME": None,
         "SESSION_COOKIE_SECURE": False,
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
     }
     settings.update(extra)
     return settings
@@ -73,6 +75,13 @@ def test_settings(database_url: str, **extra) -> dict:
 @pytest.fixture(scope="session")
 def _app(database_url):
     app = create_app(test_settings(database_url))
+
+    @app.teardown_request
+    def forget_request_user(_exc=None):
+        # Tests keep one app context pushed, so `g` would carry the logged-in user from one
+        # request (or test client) to the next; real requests each get a fresh `g`.
+        g.pop("_login_user", None)
+
     with app.app_context():
         db.create_all()
     yield app

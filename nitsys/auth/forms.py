@@ -16,7 +16,15 @@ def strip(value):
 
 
 def _email_field(label="メールアドレス"):
-    return EmailField(label, filters=[strip], validators=[DataRequired(REQUIRED), Email("メールアドレスの形式が正しくありません。"), Length(max=254)])
+    return EmailField(
+        label,
+        filters=[strip],
+        validators=[
+            DataRequired(REQUIRED),
+            Email("メールアドレスの形式が正しくありません。"),
+            Length(max=254),
+        ],
+    )
 
 
 class LoginForm(FlaskForm):
@@ -31,7 +39,10 @@ class PersonFields(FlaskForm):
 
 
 class NewPasswordFields(FlaskForm):
-    password = PasswordField("パスワード", validators=[DataRequired(REQUIRED), Length(min=8, message="8文字以上にしてください。")])
+    password = PasswordField(
+        "パスワード",
+        validators=[DataRequired(REQUIRED), Length(min=8, message="8文字以上にしてください。")],
+    )
     password_confirm = PasswordField(
         "パスワード（確認）",
         validators=[DataRequired(REQUIRED), EqualTo("password", "パスワードが一致しません。")],
@@ -45,19 +56,32 @@ class RegisterForm(PersonFields, NewPasswordFields):
         default="team",
     )
     email = _email_field("ログインID（メールアドレス）")
-    affiliation_name = StringField("所属（個人の場合・スタートリストに表示）", validators=[Optional(), Length(max=50)])
+    affiliation_name = StringField(
+        "所属（個人の場合・スタートリストに表示）", validators=[Optional(), Length(max=50)]
+    )
     org_name = StringField("団体名", validators=[Length(max=100)])
     org_name_kana = StringField("団体名フリガナ", validators=[Length(max=100)])
     org_short_name = StringField("略称（スタートリストに表示）", validators=[Length(max=20)])
-    org_type = SelectField("団体分類", choices=OrganizationType.choices())
+    org_type = SelectField(
+        "団体分類", choices=OrganizationType.choices(), default=OrganizationType.UNIVERSITY.value
+    )
     representative_name = StringField("代表者氏名", validators=[Length(max=100)])
-    representative_email = EmailField("代表者メールアドレス", validators=[Optional(), Email("メールアドレスの形式が正しくありません。")])
+    representative_email = EmailField(
+        "代表者メールアドレス",
+        validators=[Optional(), Email("メールアドレスの形式が正しくありません。")],
+    )
     representative_phone = StringField("代表者電話番号", validators=[Optional(), PHONE])
     postal_code = StringField("郵便番号", validators=[Optional(), POSTAL])
     address = StringField("住所", validators=[Optional(), Length(max=200)])
     jaaf_code = StringField("陸連登録コード", validators=[Optional(), Length(max=20)])
 
-    TEAM_REQUIRED = ("org_name", "org_name_kana", "representative_name", "representative_email", "representative_phone")
+    TEAM_REQUIRED = (
+        "org_name",
+        "org_name_kana",
+        "representative_name",
+        "representative_email",
+        "representative_phone",
+    )
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)

@@ -37,9 +37,13 @@ def _submitted_email() -> str:
 
 def _safe_next(target: str | None) -> str:
     """Only same-site relative paths, so a login link cannot send users elsewhere."""
-    if target and target.startswith("/") and not target.startswith("//"):
-        if not urlsplit(target).netloc:
-            return target
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith("//")
+        and not urlsplit(target).netloc
+    ):
+        return target
     return url_for("entries.dashboard")
 
 
@@ -208,7 +212,7 @@ def change_password():
             db.session.rollback()
             _attach_error(form, error)
         else:
-            _log_in(current_user)  # the new nonce signed out old sessions, keep this one
+            _log_in(current_user._get_current_object())  # new nonce: keep only this session
             flash("パスワードを変更しました。他の端末のログインは解除されました。", "success")
             return redirect(url_for("auth.profile"))
     profile_form = ProfileForm(obj=current_user, prefix="profile", formdata=None)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
+from flask import current_app, has_app_context
 from flask_login import UserMixin
 from sqlalchemy import (
     CheckConstraint,
@@ -76,7 +77,8 @@ class User(UserMixin, TimestampMixin, db.Model):
     organization: Mapped[Organization | None] = relationship(back_populates="members")
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password)
+        method = current_app.config["PASSWORD_HASH_METHOD"] if has_app_context() else "scrypt"
+        self.password_hash = generate_password_hash(password, method=method)
         self.session_nonce = new_session_nonce()
 
     def check_password(self, password: str) -> bool:
@@ -145,4 +147,3 @@ def owner_check_constraint() -> CheckConstraint:
     return CheckConstraint(
         "(organization_id IS NULL) <> (owner_user_id IS NULL)", name="exactly_one_owner"
     )
-

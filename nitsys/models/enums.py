@@ -7,7 +7,7 @@ import enum
 from sqlalchemy import Enum as SAEnum
 
 
-class LabeledEnum(str, enum.Enum):
+class LabeledEnum(enum.StrEnum):
     """A string enum whose members carry the Japanese label shown in the UI."""
 
     def __new__(cls, value: str, label: str):

@@ -170,7 +170,9 @@ def reset_password(token: str, new_password: str) -> User:
     try:
         data = _serializer("password-reset").loads(token, max_age=RESET_MAX_AGE)
     except SignatureExpired as error:
-        raise RuleViolation("再設定リンクの有効期限（1時間）が切れています。もう一度お申し込みください。") from error
+        raise RuleViolation(
+            "再設定リンクの有効期限（1時間）が切れています。もう一度お申し込みください。"
+        ) from error
     except BadSignature as error:
         raise RuleViolation("再設定リンクが正しくありません。") from error
     user = db.session.get(User, data.get("id"))
@@ -205,7 +207,9 @@ def read_invitation(token: str) -> tuple[Organization, str]:
     try:
         data = _serializer("invitation").loads(token, max_age=INVITATION_MAX_AGE)
     except SignatureExpired as error:
-        raise RuleViolation("招待リンクの有効期限（7日）が切れています。招待した方に再送を依頼してください。") from error
+        raise RuleViolation(
+            "招待リンクの有効期限（7日）が切れています。招待した方に再送を依頼してください。"
+        ) from error
     except BadSignature as error:
         raise RuleViolation("招待リンクが正しくありません。") from error
     organization = db.session.get(Organization, data.get("org"))
@@ -253,7 +257,9 @@ def change_role(by: User, user: User, role: Role) -> None:
             select(func.count()).select_from(User).where(User.role == Role.STAFF, User.is_active)
         )
         if staff_count <= 1:
-            raise RuleViolation("最後の管理者の権限は外せません。先に別の管理者を指定してください。")
+            raise RuleViolation(
+                "最後の管理者の権限は外せません。先に別の管理者を指定してください。"
+            )
     before = {"role": user.role.value}
     user.role = role
     user.session_nonce = new_session_nonce()  # sign the user out of old sessions
@@ -265,8 +271,9 @@ def create_staff(email: str, password: str, full_name: str = "管理者") -> Use
     user = find_user_by_email(email)
     if user is None:
         user = _new_user(
-            PersonDetails(email=email, password=password, full_name=full_name,
-                          full_name_kana="", phone="")
+            PersonDetails(
+                email=email, password=password, full_name=full_name, full_name_kana="", phone=""
+            )
         )
     user.role = Role.STAFF
     db.session.flush()

@@ -110,8 +110,13 @@ def _record_failure(message: OutboxMessage, error: Exception) -> None:
         message.status = OutboxStatus.FAILED
     else:
         message.next_attempt_at = utcnow() + retry_delay(message.attempts)
-    log.warning("mail %s to %s failed (attempt %s): %s", message.id, message.to_address,
-                message.attempts, message.last_error)
+    log.warning(
+        "mail %s to %s failed (attempt %s): %s",
+        message.id,
+        message.to_address,
+        message.attempts,
+        message.last_error,
+    )
     try:
         import sentry_sdk
 
