@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from dotenv import load_dotenv
@@ -91,6 +92,7 @@ def load_settings(overrides: dict | None = None) -> dict:
     database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{DEFAULT_SQLITE_PATH}"
     allowed_hosts = env_list("ALLOWED_HOSTS")
     redis_url = os.environ.get("REDIS_URL", "")
+    session_hours = int(os.environ.get("SESSION_ABSOLUTE_HOURS", "12"))
     settings = {
         "DEBUG": debug,
         "TESTING": False,
@@ -122,7 +124,8 @@ def load_settings(overrides: dict | None = None) -> dict:
         # Werkzeug hash method; tests use a cheap one, production keeps scrypt.
         "PASSWORD_HASH_METHOD": os.environ.get("PASSWORD_HASH_METHOD", "scrypt"),
         "SESSION_IDLE_MINUTES": int(os.environ.get("SESSION_IDLE_MINUTES", "30")),
-        "SESSION_ABSOLUTE_HOURS": int(os.environ.get("SESSION_ABSOLUTE_HOURS", "12")),
+        "SESSION_ABSOLUTE_HOURS": session_hours,
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=session_hours),
         "SESSION_COOKIE_SECURE": env_bool("SESSION_COOKIE_SECURE", not debug),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
