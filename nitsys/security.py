@@ -27,9 +27,10 @@ UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 def log_security(event: str, **fields) -> None:
     """One line per security event; never pass passwords or tokens here."""
     parts = " ".join(f"{key}={value}" for key, value in fields.items())
-    user = current_user.get_id() if current_user and current_user.is_authenticated else "-"
+    # The id only: get_id() also carries the session nonce, which must not reach the logs.
+    user = current_user.id if current_user and current_user.is_authenticated else "-"
     security_log.info(
-        "%s user=%s ip=%s path=%s %s", event, user, request.remote_addr, request.path, parts
+        "%s user=%s ip=%s path=%s %s", event, user, request.remote_addr, safe_path(), parts
     )
 
 

@@ -48,8 +48,14 @@ def make_organization(**fields) -> Organization:
     return save(Organization(**values))
 
 
-def make_user(role: str | Role = Role.PARTICIPANT, *, organization=None, individual=False,
-              password: str = PASSWORD, **fields) -> User:
+def make_user(
+    role: str | Role = Role.PARTICIPANT,
+    *,
+    organization=None,
+    individual=False,
+    password: str = PASSWORD,
+    **fields,
+) -> User:
     """A participant belongs to a new team unless `individual=True` or a team is given."""
     role = Role(role)
     if organization is None and role is Role.PARTICIPANT and not individual:
@@ -131,8 +137,14 @@ def make_meet(**fields) -> Meet:
     return save(Meet(**values))
 
 
-def make_race(meet: Meet | None = None, *, distance: int = 5000,
-              gender: RaceGender = RaceGender.MALE, is_ncg: bool = False, **fields) -> Race:
+def make_race(
+    meet: Meet | None = None,
+    *,
+    distance: int = 5000,
+    gender: RaceGender = RaceGender.MALE,
+    is_ncg: bool = False,
+    **fields,
+) -> Race:
     meet = meet or make_meet()
     values = {
         "meet": meet,
@@ -154,3 +166,43 @@ def log_in(client, user: User) -> None:
         session["_fresh"] = True
         session["login_at"] = now
         session["seen_at"] = now
+
+
+def make_submitted_entries(user: User, race: Race, count: int = 1, *,
+                           declared_time: str = "15:00.00"):
+    """`count` new athletes of `user`'s team entered in `race` and submitted as one application."""
+    from nitsys.models import Gender as AthleteGender
+    from nitsys.services import entries as entry_service
+
+    gender = AthleteGender.FEMALE if race.gender is RaceGender.FEMALE else AthleteGender.MALE
+    added = []
+    for _ in range(count):
+        athlete = make_athlete(user, gender=gender)
+        added.append(entry_service.add_entry(
+            user, meet_id=race.meet_id, athlete_id=athlete.id, race_id=race.id,
+            declared_time=declared_time,
+        ))
+    application = entry_service.submit_application(added[0].application_id, by=user)
+    db.session.commit()
+    return application
+
+
+def athlete_fields(**changes) -> dict:
+    """What a coach types into the athlete form (raw text, as the service receives it)."""
+    n = _n()
+    values = {
+        "last_name": "佐藤",
+        "first_name": f"優{n}",
+        "last_name_kana": "サトウ",
+        "first_name_kana": "ユウ",
+        "gender": "M",
+        "birth_date": "2005-04-02",
+        "grade": "1",
+        "pref": "神奈川",
+        "jaaf_id": f"{20000000000 + n}",
+        "nationality": "JPN",
+        "last_name_en": "",
+        "first_name_en": "",
+    }
+    values.update(changes)
+    return values

@@ -3,6 +3,7 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import or_, select
+from sqlalchemy.orm import contains_eager
 
 from nitsys.admin import bp
 from nitsys.extensions import db
@@ -18,7 +19,12 @@ PAGE_SIZE = 50
 @role_required(Role.STAFF)
 def users():
     query = request.args.get("q", "").strip()
-    statement = select(User).outerjoin(Organization).order_by(User.role.desc(), User.id)
+    statement = (
+        select(User)
+        .outerjoin(Organization)
+        .options(contains_eager(User.organization))
+        .order_by(User.role.desc(), User.id)
+    )
     if query:
         like = f"%{query}%"
         statement = statement.where(

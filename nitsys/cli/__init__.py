@@ -4,7 +4,7 @@ from flask import Flask
 
 
 def register_commands(app: Flask) -> None:
-    from nitsys.cli import accounts, mail
+    from nitsys.cli import accounts, backup, demo, mail, ops
 
-    for module in (accounts, mail):
+    for module in (accounts, mail, demo, backup, ops):
         module.register(app)

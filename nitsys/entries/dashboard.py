@@ -1,14 +1,17 @@
-"""The participant's home after login."""
+"""The participant's home after login: upcoming meets, and each application's next step."""
 
 from datetime import date
 
 from flask import render_template
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from nitsys.entries import bp
 from nitsys.extensions import db
-from nitsys.models import Meet
+from nitsys.models import Application, Meet
+
+RECENT_APPLICATIONS = 10
 
 
 @bp.get("/")
@@ -20,4 +23,13 @@ def dashboard():
         .order_by(Meet.first_day)
         .limit(5)
     ).all()
-    return render_template("entries/dashboard.html", user=current_user, upcoming=upcoming)
+    applications = db.session.scalars(
+        select(Application)
+        .where(Application.owned_by(current_user))
+        .options(joinedload(Application.meet))
+        .order_by(Application.id.desc())
+        .limit(RECENT_APPLICATIONS)
+    ).all()
+    return render_template(
+        "entries/dashboard.html", user=current_user, upcoming=upcoming, applications=applications
+    )

@@ -1,8 +1,15 @@
 """All models, imported so that SQLAlchemy and Alembic see every table."""
 
 from nitsys.models.accounts import Organization, OwnedMixin, User
-from nitsys.models.athletes import Athlete
+from nitsys.models.athletes import Athlete, AthleteImport
 from nitsys.models.audit import AuditEvent
+from nitsys.models.entries import (
+    Application,
+    ApplicationStatus,
+    Entry,
+    EntryImport,
+    EntryStatus,
+)
 from nitsys.models.enums import (
     AccountType,
     Gender,
@@ -14,12 +21,19 @@ from nitsys.models.enums import (
 )
 from nitsys.models.meets import BankAccount, Meet, Race
 from nitsys.models.outbox import OutboxMessage
+from nitsys.models.system import SystemSetting
 
 __all__ = [
     "AccountType",
+    "Application",
+    "ApplicationStatus",
     "Athlete",
+    "AthleteImport",
     "AuditEvent",
     "BankAccount",
+    "Entry",
+    "EntryImport",
+    "EntryStatus",
     "Gender",
     "HeatOrder",
     "Meet",
@@ -31,5 +45,6 @@ __all__ = [
     "Race",
     "RaceGender",
     "Role",
+    "SystemSetting",
     "User",
 ]

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Index, String, text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from nitsys.extensions import db
 from nitsys.models.accounts import Organization, OwnedMixin, User, owner_check_constraint
-from nitsys.models.base import TimestampMixin
+from nitsys.models.base import TimestampMixin, UTCDateTime, utcnow
 from nitsys.models.enums import Gender, enum_column_type
 
 ACTIVE_WITH_JAAF_ID = text("is_active AND jaaf_id <> ''")
@@ -19,14 +19,27 @@ class Athlete(OwnedMixin, TimestampMixin, db.Model):
     __tablename__ = "athletes"
     __table_args__ = (
         owner_check_constraint(),
-        CheckConstraint("grade IN ('', '1', '2', '3', '4', 'M1', 'M2', 'D1', 'D2', 'D3')",
-                        name="grade_choice"),
+        CheckConstraint(
+            "grade IN ('', '1', '2', '3', '4', 'M1', 'M2', 'D1', 'D2', 'D3')", name="grade_choice"
+        ),
         CheckConstraint("length(nationality) = 3", name="nationality_code"),
         # JAAF ID unique among the owner's active athletes (SPEC §2).
-        Index("uq_athletes_org_jaaf_id", "organization_id", "jaaf_id", unique=True,
-              sqlite_where=ACTIVE_WITH_JAAF_ID, postgresql_where=ACTIVE_WITH_JAAF_ID),
-        Index("uq_athletes_user_jaaf_id", "owner_user_id", "jaaf_id", unique=True,
-              sqlite_where=ACTIVE_WITH_JAAF_ID, postgresql_where=ACTIVE_WITH_JAAF_ID),
+        Index(
+            "uq_athletes_org_jaaf_id",
+            "organization_id",
+            "jaaf_id",
+            unique=True,
+            sqlite_where=ACTIVE_WITH_JAAF_ID,
+            postgresql_where=ACTIVE_WITH_JAAF_ID,
+        ),
+        Index(
+            "uq_athletes_user_jaaf_id",
+            "owner_user_id",
+            "jaaf_id",
+            unique=True,
+            sqlite_where=ACTIVE_WITH_JAAF_ID,
+            postgresql_where=ACTIVE_WITH_JAAF_ID,
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -62,3 +75,21 @@ class Athlete(OwnedMixin, TimestampMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<Athlete {self.id} {self.full_name}>"
+
+
+class AthleteImport(OwnedMixin, db.Model):
+    """An uploaded roster file, parsed and waiting for confirmation (expires; SPEC §2).
+
+    `rows` holds every data row as checked: number, values, errors, warnings.
+    """
+
+    __tablename__ = "athlete_imports"
+    __table_args__ = (owner_check_constraint(),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    layout: Mapped[str] = mapped_column(String(20))
+    filename: Mapped[str] = mapped_column(String(200), default="")
+    rows: Mapped[list] = mapped_column(JSON)

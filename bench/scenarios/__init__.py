@@ -1,0 +1,1 @@
+"""One module per feature area; each defines PAGES (and optionally batches). See harness.py."""

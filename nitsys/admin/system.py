@@ -1,0 +1,103 @@
+"""Staff: the system page (health, backups, mail, maintenance, routines, contacts) and outbox."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from nitsys.admin import bp
+from nitsys.extensions import db
+from nitsys.models import OutboxMessage, OutboxStatus, Role
+from nitsys.security import role_required
+from nitsys.services import maintenance, system
+from nitsys.services.errors import NotFound, RuleViolation
+
+OUTBOX_PAGE_SIZE = 100
+
+
+@bp.get("/system")
+@role_required(Role.STAFF)
+def system_page():
+    return render_template(
+        "admin/system/page.html",
+        status=system.status(),
+        routines=system.routines(),
+        contacts=system.contacts(),
+    )
+
+
+@bp.post("/system/maintenance")
+@role_required(Role.STAFF)
+def toggle_maintenance():
+    if request.form.get("enabled") == "1":
+        retry_minutes = request.form.get("retry_minutes", type=int) or 10
+        maintenance.turn_on(
+            request.form.get("message", ""), by=current_user, retry_after=retry_minutes * 60
+        )
+        flash(
+            "メンテナンスモードを開始しました。管理者以外には 503 ページが表示されます。", "warning"
+        )
+    else:
+        maintenance.turn_off(by=current_user)
+        flash("メンテナンスモードを終了しました。", "success")
+    db.session.commit()
+    return redirect(url_for("admin.system_page"))
+
+
+@bp.post("/system/routines/<routine>/<item>")
+@role_required(Role.STAFF)
+def tick_routine(routine: str, item: str):
+    try:
+        system.tick(routine, item, by=current_user)
+        db.session.commit()
+    except RuleViolation:
+        db.session.rollback()
+        abort(404)
+    flash("実施を記録しました。", "success")
+    return redirect(url_for("admin.system_page", _anchor="routines"))
+
+
+@bp.post("/system/contacts")
+@role_required(Role.STAFF)
+def save_contacts():
+    rows = [
+        {name: request.form.get(f"{name}-{index}", "") for name in system.CONTACT_FIELDS}
+        for index in range(len(system.CONTACT_ROLES))
+    ]
+    system.save_contacts(rows, by=current_user)
+    db.session.commit()
+    flash("連絡先を保存しました。", "success")
+    return redirect(url_for("admin.system_page", _anchor="contacts"))
+
+
+@bp.get("/outbox")
+@role_required(Role.STAFF)
+def outbox_list():
+    status = request.args.get("status", "")
+    statement = select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(OUTBOX_PAGE_SIZE)
+    if status in OutboxStatus._value2member_map_:
+        statement = statement.where(OutboxMessage.status == OutboxStatus(status))
+    return render_template(
+        "admin/outbox/list.html",
+        messages=db.session.scalars(statement).all(),
+        counts=system.outbox_counts(),
+        status=status,
+        statuses=list(OutboxStatus),
+    )
+
+
+@bp.post("/outbox/<int:message_id>/retry")
+@role_required(Role.STAFF)
+def retry_outbox(message_id: int):
+    try:
+        message = system.retry_mail(message_id, by=current_user)
+        db.session.commit()
+    except NotFound:
+        abort(404)
+    except RuleViolation as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        flash(f"{message.to_address} 宛てのメールを送信待ちに戻しました。", "success")
+    return redirect(url_for("admin.outbox_list", status=request.args.get("status", "")))

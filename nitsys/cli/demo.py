@@ -1,0 +1,56 @@
+"""`flask seed-demo`: the demo data set shaped like the 325th meet."""
+
+import time
+
+import click
+from flask import Flask
+
+from nitsys import demo
+from nitsys.extensions import db
+
+TABLE_LABELS = {
+    "organizations": "団体",
+    "users": "ユーザー",
+    "athletes": "選手",
+    "meets": "大会",
+    "races": "種目",
+    "bank_accounts": "振込先口座",
+}
+
+
+def register(app: Flask) -> None:
+    @app.cli.command("seed-demo")
+    @click.option("--seed", default=demo.DEFAULT_SEED, show_default=True, help="乱数の種")
+    @click.option("--if-empty", is_flag=True, help="ユーザーがいれば何もせず正常終了します")
+    def seed_demo(seed: int, if_empty: bool) -> None:
+        """デモデータ（第325回相当の大会・団体・選手）を空のデータベースに投入します。"""
+        if demo.database_has_users():
+            if if_empty:
+                click.echo("デモデータは投入済みです（ユーザーが既にいるため何もしません）。")
+                return
+            click.echo(
+                "データベースに既にユーザーがいるため、デモデータを投入できません。"
+                "空のデータベースで実行してください。",
+                err=True,
+            )
+            raise SystemExit(1)
+        started = time.perf_counter()
+        try:
+            summary = demo.seed_demo(seed)
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            raise
+        _print_summary(summary, time.perf_counter() - started)
+
+
+def _print_summary(summary: demo.DemoSummary, seconds: float) -> None:
+    click.echo(f"デモデータを投入しました（seed={summary.seed}、{seconds:.1f} 秒）。")
+    for table, rows in summary.counts.items():
+        click.echo(f"  {TABLE_LABELS.get(table, table)}: {rows:,}")
+    click.echo("")
+    click.echo(f"ログイン（パスワードは全員共通: {summary.password}）")
+    width = max(len(login.email) for login in summary.logins)
+    for login in summary.logins:
+        click.echo(f"  {login.email.ljust(width)}  {login.role}")
+    click.echo(f"  団体の指導者アカウントは coach001〜coach{summary.coach_count:03d} です。")

@@ -1,0 +1,1 @@
+"""Pure helpers: no Flask, no database."""

@@ -1,0 +1,35 @@
+"""`/healthz` (the process answers) and `/readyz` (database reachable, migrations current).
+
+Both stay green during maintenance mode: the platform must not restart a healthy app that
+staff have deliberately closed.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+from nitsys.extensions import limiter
+from nitsys.services import health
+
+bp = Blueprint("health", __name__)
+
+PLAIN = {"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store"}
+
+
+@bp.get("/healthz")
+@limiter.exempt
+def healthz():
+    return "ok\n", 200, PLAIN
+
+
+@bp.get("/readyz")
+@limiter.exempt
+def readyz():
+    error = health.database_error()
+    if error:
+        return f"database unreachable: {error}\n", 503, PLAIN
+    state = health.migration_state()
+    if not state.current:
+        applied = ",".join(state.database) or "none"
+        return f"migrations pending: database={applied} head={','.join(state.head)}\n", 503, PLAIN
+    return "ready\n", 200, PLAIN

@@ -1,0 +1,1 @@
+"""CSV / xlsx / PDF builders."""

@@ -1,0 +1,136 @@
+"""Shared building blocks for the A4 PDFs (programme, roll call, result sheets, emergency list).
+
+Every document gets the same frame: the title at the top of the first page, and on every page a
+footer with the title, 出力日時 in Asia/Tokyo and "page / pages". All text — footer included —
+is drawn in :func:`nitsys.reports.fonts.japanese_font`, so no Japanese falls back to Helvetica.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from io import BytesIO
+
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from nitsys.formatting import jst
+from nitsys.reports.fonts import japanese_font
+
+HEADER_GREY = colors.HexColor("#4A4A4A")
+FOOTER_SIZE = 8
+
+
+@dataclass(frozen=True)
+class Styles:
+    font: str
+    title: ParagraphStyle
+    subtitle: ParagraphStyle
+    heading: ParagraphStyle
+    body: ParagraphStyle
+
+
+def styles() -> Styles:
+    """Paragraph styles in the Japanese font (title 16 pt, heading 13 pt, body 10 pt)."""
+    font = japanese_font()
+    body = ParagraphStyle("body", fontName=font, fontSize=10, leading=14)
+    return Styles(
+        font=font,
+        title=ParagraphStyle("title", parent=body, fontSize=16, leading=22, spaceAfter=2 * mm),
+        subtitle=ParagraphStyle("subtitle", parent=body, spaceAfter=4 * mm),
+        heading=ParagraphStyle(
+            "heading", parent=body, fontSize=13, leading=18, spaceBefore=4 * mm, spaceAfter=2 * mm
+        ),
+        body=body,
+    )
+
+
+def data_table(
+    rows: Sequence[Sequence[object]],
+    widths_mm: Sequence[float],
+    *,
+    right_columns: Sequence[int] = (),
+    font_size: float = 10,
+) -> Table:
+    """A gridded table; row 0 is a grey header repeated on every page it spills onto."""
+    font = japanese_font()
+    cells = [["" if cell is None else str(cell) for cell in row] for row in rows]
+    table = Table(cells, colWidths=[w * mm for w in widths_mm], repeatRows=1)
+    commands = [
+        ("FONTNAME", (0, 0), (-1, -1), font),
+        ("FONTSIZE", (0, 0), (-1, -1), font_size),
+        ("BACKGROUND", (0, 0), (-1, 0), HEADER_GREY),
+        ("TEXTCOLOR", (0, 0), (-1, 0), colors.white),
+        ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+    ]
+    commands += [("ALIGN", (column, 1), (column, -1), "RIGHT") for column in right_columns]
+    table.setStyle(TableStyle(commands))
+    return table
+
+
+def pdf_document(
+    story: Sequence[Flowable],
+    *,
+    title: str,
+    subtitle: str = "",
+    wide: bool = False,
+    margin_mm: float = 15,
+    printed_at: datetime | None = None,
+) -> bytes:
+    """Build the PDF: title (and subtitle) first, then `story`; A4 portrait or landscape."""
+    style = styles()
+    printed = jst(printed_at or datetime.now(UTC))
+    buffer = BytesIO()
+    document = SimpleDocTemplate(
+        buffer,
+        pagesize=landscape(A4) if wide else A4,
+        leftMargin=margin_mm * mm,
+        rightMargin=margin_mm * mm,
+        topMargin=margin_mm * mm,
+        bottomMargin=(margin_mm + 5) * mm,
+        title=title,
+        author="NIT-SYS",
+    )
+    heading = [Paragraph(title, style.title)]
+    if subtitle:
+        heading.append(Paragraph(subtitle, style.subtitle))
+    footer = _footer_canvas(style.font, title, f"出力日時: {printed}", margin_mm * mm)
+    document.build([*heading, Spacer(1, 2 * mm), *story], canvasmaker=footer)
+    return buffer.getvalue()
+
+
+def _footer_canvas(font: str, title: str, printed: str, margin: float) -> type[Canvas]:
+    """A canvas that holds pages back until the end so each footer can say "n / total"."""
+
+    class FooterCanvas(Canvas):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self._held_pages: list[dict] = []
+
+        def showPage(self):
+            self._held_pages.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self):
+            total = len(self._held_pages)
+            for number, page in enumerate(self._held_pages, start=1):
+                self.__dict__.update(page)
+                self._draw_footer(number, total)
+                super().showPage()
+            super().save()
+
+        def _draw_footer(self, number: int, total: int) -> None:
+            width, _ = self._pagesize
+            y = margin / 2 + 2 * mm
+            self.setFont(font, FOOTER_SIZE)
+            self.drawString(margin, y, printed)
+            self.drawCentredString(width / 2, y, title)
+            self.drawRightString(width - margin, y, f"{number} / {total}")
+
+    return FooterCanvas

@@ -1,0 +1,127 @@
+"""Maintenance mode (incident level 3): participants and the public get a 503 page.
+
+The switch lives in the database so every worker and every server sees it; each process
+re-reads it at most once per `MAINTENANCE_CACHE_SECONDS` (1 s), so a switch takes effect
+everywhere within a second. Staff keep working (they are the ones repairing); officials are
+stopped too, because a restore may overwrite what they enter meanwhile.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import current_app, request
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+
+from nitsys.extensions import db
+from nitsys.models import SystemSetting, User
+from nitsys.models.base import utcnow
+from nitsys.services import audit, settings
+
+log = logging.getLogger(__name__)
+
+KEY = "maintenance"
+DEFAULT_MESSAGE = (
+    "ただいまシステムのメンテナンスを行っています。しばらくしてから再度アクセスしてください。"
+)
+DEFAULT_RETRY_AFTER = 600
+# Reachable during maintenance: health checks, assets, and the login page (so staff can sign in).
+OPEN_ENDPOINTS = {"static", "health.healthz", "health.readyz", "auth.login", "auth.logout"}
+
+
+@dataclass(frozen=True)
+class MaintenanceState:
+    enabled: bool = False
+    message: str = ""
+    retry_after: int = DEFAULT_RETRY_AFTER
+    since: str = ""
+    by: str = ""
+
+    @property
+    def since_at(self) -> datetime | None:
+        return datetime.fromisoformat(self.since) if self.since else None
+
+
+def _from_value(value: dict | None) -> MaintenanceState:
+    if not value:
+        return MaintenanceState()
+    fields = MaintenanceState.__dataclass_fields__
+    return MaintenanceState(**{k: v for k, v in value.items() if k in fields})
+
+
+def _read_fresh() -> MaintenanceState:
+    # Own connection: never disturbs (or is disturbed by) the request's session transaction.
+    try:
+        with db.engine.connect() as connection:
+            value = connection.scalar(select(SystemSetting.value).where(SystemSetting.key == KEY))
+    except SQLAlchemyError:
+        log.warning("maintenance state unreadable (database down or not migrated)")
+        return MaintenanceState()
+    return _from_value(value)
+
+
+def current() -> MaintenanceState:
+    """The state as this process sees it (at most MAINTENANCE_CACHE_SECONDS old)."""
+    cache = current_app.extensions.setdefault("nitsys_maintenance", {})
+    ttl = current_app.config.get("MAINTENANCE_CACHE_SECONDS", 1.0)
+    now = time.monotonic()
+    if "state" not in cache or now - cache["read_at"] >= ttl:
+        cache["state"] = _read_fresh()
+        cache["read_at"] = now
+    return cache["state"]
+
+
+def _forget_cached() -> None:
+    current_app.extensions.get("nitsys_maintenance", {}).clear()
+
+
+def turn_on(
+    message: str = "", *, by: User | None, retry_after: int = DEFAULT_RETRY_AFTER
+) -> MaintenanceState:
+    state = MaintenanceState(
+        enabled=True,
+        message=message.strip() or DEFAULT_MESSAGE,
+        retry_after=max(60, int(retry_after)),
+        since=utcnow().isoformat(),
+        by=by.full_name if by else "コマンド",
+    )
+    _save(state, by, "maintenance.on")
+    return state
+
+
+def turn_off(*, by: User | None) -> MaintenanceState:
+    state = MaintenanceState()
+    _save(state, by, "maintenance.off")
+    return state
+
+
+def _save(state: MaintenanceState, by: User | None, action: str) -> None:
+    before = settings.read(KEY)
+    settings.write(KEY, state.__dict__.copy())
+    audit.record(by, action, object_type="system_settings", before=before, after=state.__dict__)
+    _forget_cached()
+
+
+def restore_state(state: MaintenanceState) -> None:
+    """Put back a state read earlier (after a database restore replaced the settings table)."""
+    settings.write(KEY, state.__dict__.copy())
+    _forget_cached()
+
+
+def gate():
+    """before_request: answer 503 to everyone but staff while maintenance is on."""
+    if request.endpoint in OPEN_ENDPOINTS:
+        return None
+    state = current()
+    if not state.enabled:
+        return None
+    if current_user.is_authenticated and current_user.is_staff:
+        return None
+    from nitsys.errors import render_error
+
+    return render_error(503, state.message, {"Retry-After": str(state.retry_after)})

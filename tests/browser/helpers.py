@@ -1,0 +1,12 @@
+"""Shared bits of the browser tests: viewports and how to find a form field by its label."""
+
+import re
+
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+SMALL_PHONE = {"width": 360, "height": 740}
+
+
+def label(text: str) -> re.Pattern:
+    """A field's label exactly, whether or not it carries the required mark (* / 必須)."""
+    return re.compile(rf"^{re.escape(text)}(\s*(\*|必須))?$")

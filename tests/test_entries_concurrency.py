@@ -1,0 +1,83 @@
+"""Two teams submit at the same moment for the last slot of a race: exactly one wins.
+
+PostgreSQL only (SQLite serialises writers anyway). Each thread has its own app context and
+therefore its own session and connection.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from nitsys.extensions import db
+from nitsys.models import Application, ApplicationStatus, User
+from nitsys.services import entries
+from nitsys.services.errors import RuleViolation
+from tests import factories
+
+pytestmark = pytest.mark.postgres_only
+
+
+@pytest.fixture(autouse=True)
+def _postgres_only(app):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("concurrency test runs on PostgreSQL")
+
+
+def _draft_with_one_entry(race) -> tuple[int, int]:
+    coach = factories.make_user()
+    athlete = factories.make_athlete(coach)
+    entry = entries.add_entry(
+        coach,
+        meet_id=race.meet_id,
+        athlete_id=athlete.id,
+        race_id=race.id,
+        declared_time="15:00.00",
+    )
+    db.session.commit()
+    return coach.id, entry.application_id
+
+
+def test_last_slot_goes_to_exactly_one_of_two_simultaneous_submissions(app, monkeypatch):
+    race = factories.make_race(max_entries=1)
+    contenders = [_draft_with_one_entry(race), _draft_with_one_entry(race)]
+
+    # Widen the window between counting and writing, so a missing lock would let both in.
+    count_slots = entries.taken_slots
+
+    def slow_taken_slots(race_ids):
+        counted = count_slots(race_ids)
+        time.sleep(0.3)
+        return counted
+
+    monkeypatch.setattr(entries, "taken_slots", slow_taken_slots)
+    start = threading.Barrier(len(contenders))
+    outcomes: dict[int, str] = {}
+
+    def submit(user_id: int, application_id: int) -> None:
+        with app.app_context():
+            user = db.session.get(User, user_id)
+            start.wait()
+            try:
+                entries.submit_application(application_id, by=user)
+                db.session.commit()
+                outcomes[application_id] = "submitted"
+            except RuleViolation as error:
+                db.session.rollback()
+                outcomes[application_id] = error.message
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=submit, args=contender) for contender in contenders]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert sorted(outcomes.values()) == ["submitted", f"{race.name}は定員（1名）に達しています。"]
+    db.session.expire_all()
+    statuses = sorted(db.session.get(Application, a).status.value for _, a in contenders)
+    assert statuses == [ApplicationStatus.AWAITING_PAYMENT.value, ApplicationStatus.DRAFT.value]
+    assert entries.remaining_capacity([race]) == {race.id: 0}
