@@ -24,6 +24,8 @@ help:
 	@echo "make test          lint + the whole test suite on SQLite (browser tests included)"
 	@echo "make test-pg       the whole test suite on PostgreSQL ($(TEST_PG_URL))"
 	@echo "make test-browser  only the Playwright browser tests"
+	@echo "make setup         .venv and static/vendor/ (only what changed)"
+	@echo "make assets        htmx and Pico from npm into static/vendor/"
 	@echo "make format        ruff: fix imports and formatting"
 	@echo "make bench         performance figures on the demo meet"
 	@echo "make loadtest      concurrent-user load test"

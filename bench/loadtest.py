@@ -213,7 +213,7 @@ def start_gunicorn(database_url: str | None) -> tuple[subprocess.Popen, str]:
             command, cwd=ROOT, env=env, stdout=stream, stderr=subprocess.STDOUT
         )
     base_url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 120  # a busy machine imports slowly
     while time.monotonic() < deadline:
         try:
             urllib.request.urlopen(base_url + "/healthz", timeout=1).close()

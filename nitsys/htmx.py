@@ -21,4 +21,5 @@ def trigger(*events: str, toast: str | None = None, level: str = "success") -> d
     payload: dict = dict.fromkeys(events, True)
     if toast:
         payload["toast"] = {"message": toast, "level": level}
-    return {"HX-Trigger": json.dumps(payload, ensure_ascii=False)}
+    # ASCII escapes: header values must be Latin-1; htmx decodes them with JSON.parse.
+    return {"HX-Trigger": json.dumps(payload)}

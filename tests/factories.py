@@ -168,8 +168,9 @@ def log_in(client, user: User) -> None:
         session["seen_at"] = now
 
 
-def make_submitted_entries(user: User, race: Race, count: int = 1, *,
-                           declared_time: str = "15:00.00"):
+def make_submitted_entries(
+    user: User, race: Race, count: int = 1, *, declared_time: str = "15:00.00"
+):
     """`count` new athletes of `user`'s team entered in `race` and submitted as one application."""
     from nitsys.models import Gender as AthleteGender
     from nitsys.services import entries as entry_service
@@ -178,10 +179,15 @@ def make_submitted_entries(user: User, race: Race, count: int = 1, *,
     added = []
     for _ in range(count):
         athlete = make_athlete(user, gender=gender)
-        added.append(entry_service.add_entry(
-            user, meet_id=race.meet_id, athlete_id=athlete.id, race_id=race.id,
-            declared_time=declared_time,
-        ))
+        added.append(
+            entry_service.add_entry(
+                user,
+                meet_id=race.meet_id,
+                athlete_id=athlete.id,
+                race_id=race.id,
+                declared_time=declared_time,
+            )
+        )
     application = entry_service.submit_application(added[0].application_id, by=user)
     db.session.commit()
     return application

@@ -242,3 +242,26 @@ def test_template_has_an_empty_data_sheet_and_instructions():
     assert [c.value for c in workbook["選手一覧"][1]] == list(TEMPLATE_COLUMNS.values())
     assert workbook["選手一覧"].max_row == 1  # no sample rows to import by mistake
     assert "JAAF NANS21V" in str(list(workbook["入力説明"].values))
+
+
+def test_matching_by_name_and_birth_date_keeps_a_known_id_and_refuses_a_different_one(app):
+    coach = make_user()
+    athlete, _ = athletes.create_athlete(coach, athlete_fields(jaaf_id="12345678901", grade="1"))
+    db.session.commit()
+
+    def preview(jaaf_id):
+        row = [athlete.last_name, athlete.first_name, "サトウ", "ユウ", "M", "2005-04-02", "3",
+               "神奈川", jaaf_id, "JPN", "", ""]  # fmt: skip
+        staged = athletes.preview_import(coach, "a.xlsx", template_xlsx([row]))
+        return athletes.classify(coach, staged)[0]
+
+    kept = preview(None)
+    assert (kept.status, kept.changes, kept.values["jaaf_id"]) == (
+        "existing",
+        ["学年"],
+        "12345678901",
+    )
+    different = preview("12345678999")
+    assert [(i.column, i.message) for i in different.errors] == [
+        ("JAAF ID", "同じ氏名・生年月日の選手が別の JAAF ID 12345678901 で登録されています。")
+    ]

@@ -11,25 +11,17 @@ from sqlalchemy import func, select
 from nitsys.extensions import db
 from nitsys.models import Athlete, Organization, OutboxMessage
 from nitsys.services import backups, maintenance
-from tests import factories
+from tests import factories, ops_fixtures
+
+# Shared fixtures, bound to names pytest finds in this module.
+cli = ops_fixtures.cli
+forget_maintenance = ops_fixtures.forget_maintenance
 
 
 @pytest.fixture
 def backup_dir(app, tmp_path, monkeypatch):
     monkeypatch.setitem(app.config, "BACKUP_DIR", str(tmp_path / "backups"))
     return tmp_path / "backups"
-
-
-@pytest.fixture
-def cli(app):
-    runner = app.test_cli_runner()
-
-    def run(*args, input=None):
-        result = runner.invoke(args=list(args), input=input)
-        db.session.remove()  # see what the command committed
-        return result
-
-    return run
 
 
 def athlete_names() -> list[str]:

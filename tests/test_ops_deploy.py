@@ -3,26 +3,16 @@
 from __future__ import annotations
 
 import pytest
-from alembic.runtime.migration import MigrationContext
-from sqlalchemy import text
 
 from config import MIN_SECRET_KEY_LENGTH
-from nitsys.extensions import db
-from nitsys.services import backups, health
+from nitsys.services import backups
+from tests import ops_fixtures
 from tests.smtp_server import PASSWORD, USERNAME, smtp_server
 
 GOOD_KEY = "k3" * 40
 
-
-@pytest.fixture
-def stamped(app):
-    with db.engine.begin() as connection:
-        MigrationContext.configure(connection).stamp(
-            health.script_directory(), health.script_directory().get_heads()[0]
-        )
-    yield
-    with db.engine.begin() as connection:
-        connection.execute(text("DROP TABLE alembic_version"))
+# Shared fixtures, bound to names pytest finds in this module.
+stamped = ops_fixtures.stamped
 
 
 @pytest.fixture

@@ -4,37 +4,14 @@ from __future__ import annotations
 
 import time
 
-import pytest
-from alembic.runtime.migration import MigrationContext
-from sqlalchemy import text
-
 from nitsys import create_app
 from nitsys.extensions import db
-from nitsys.services import health
-from tests import conftest
+from tests import conftest, ops_fixtures
 
-
-@pytest.fixture
-def cli(app):
-    runner = app.test_cli_runner()
-
-    def run(*args):
-        result = runner.invoke(args=list(args))
-        db.session.remove()
-        return result
-
-    return run
-
-
-@pytest.fixture
-def stamped(app):
-    """The database marked as migrated to the newest revision (tests build it with create_all)."""
-    heads = health.script_directory().get_heads()
-    with db.engine.begin() as connection:
-        MigrationContext.configure(connection).stamp(health.script_directory(), heads[0])
-    yield
-    with db.engine.begin() as connection:
-        connection.execute(text("DROP TABLE alembic_version"))
+# Shared fixtures, bound to names pytest finds in this module.
+cli = ops_fixtures.cli
+forget_maintenance = ops_fixtures.forget_maintenance
+stamped = ops_fixtures.stamped
 
 
 def test_cli_on_status_off(cli):

@@ -1,5 +1,7 @@
 """Forged requests are refused with the right status (foundation issue, SPEC §11)."""
 
+import json
+
 from datetime import UTC, datetime, timedelta
 
 from tests import factories
@@ -162,4 +164,6 @@ def test_htmx_error_keeps_the_page_and_says_why(client):
     response = client.get("/no-such-page", headers={"HX-Request": "true"})
     assert response.status_code == 404
     assert response.headers["HX-Reswap"] == "none"
-    assert "ページが見つかりません" in response.headers["HX-Trigger"]
+    toast = json.loads(response.headers["HX-Trigger"])["toast"]
+    assert "ページが見つかりません" in toast["message"]
+    assert response.headers["HX-Trigger"].isascii()  # header values must be Latin-1

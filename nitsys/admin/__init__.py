@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__)
 
-from nitsys.admin import meets, system, users  # noqa: E402, F401
+from nitsys.admin import meets, payments, system, users  # noqa: E402, F401

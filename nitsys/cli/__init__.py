@@ -4,7 +4,7 @@ from flask import Flask
 
 
 def register_commands(app: Flask) -> None:
-    from nitsys.cli import accounts, backup, demo, mail, ops
+    from nitsys.cli import accounts, backup, demo, mail, ops, payments
 
-    for module in (accounts, mail, demo, backup, ops):
+    for module in (accounts, mail, demo, backup, ops, payments):
         module.register(app)

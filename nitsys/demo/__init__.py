@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 from sqlalchemy import func, inspect, select
 from werkzeug.security import generate_password_hash
 
-from nitsys.demo import accounts, athletes, entries, meets
+from nitsys.demo import accounts, athletes, entries, meets, payments
 from nitsys.demo.context import DEMO_PASSWORD, DemoContext, Step
 from nitsys.extensions import db
 from nitsys.formatting import TOKYO
@@ -42,6 +42,7 @@ STEPS: list[Step] = [
     athletes.create_athletes,
     meets.create_meets,
     entries.create_entries,
+    payments.create_payments,
 ]
 
 
@@ -66,7 +67,8 @@ def database_has_users() -> bool:
 
 def table_counts() -> dict[str, int]:
     """Rows per table, for every table that has any (also printed by the benchmarks)."""
-    existing = set(inspect(db.engine).get_table_names())  # a model may still await migration
+    # The session's own connection: a second one would wait on SQLite's write lock.
+    existing = set(inspect(db.session.connection()).get_table_names())  # may await migration
     counts = {}
     for table in db.metadata.sorted_tables:
         if table.name not in existing:

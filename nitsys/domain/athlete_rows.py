@@ -200,7 +200,7 @@ def parse_date(value: Any) -> date | None:
         return value
     if isinstance(value, int | float) and not isinstance(value, bool):
         return _excel_serial(value)
-    text = _nfkc(value).replace(" ", " ").upper()
+    text = _nfkc(value).upper()
     if re.fullmatch(r"\d{8}", text):
         return _safe_date(int(text[:4]), int(text[4:6]), int(text[6:]))
     if re.fullmatch(r"\d{5}(\.0+)?", text):

@@ -4,4 +4,10 @@ from flask import Blueprint
 
 bp = Blueprint("entries", __name__)
 
-from nitsys.entries import applications, athletes, dashboard, entry_import  # noqa: E402, F401
+from nitsys.entries import (  # noqa: E402, F401
+    applications,
+    athletes,
+    dashboard,
+    entry_import,
+    payments,
+)

@@ -226,7 +226,11 @@ def athlete_reactivate(athlete_id: int):
 
 
 def _download(data: bytes, filename: str, mimetype: str):
-    headers = {"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"}
+    extension = filename.rsplit(".", 1)[-1]
+    disposition = (
+        f"attachment; filename=\"athletes.{extension}\"; filename*=UTF-8''{quote(filename)}"
+    )
+    headers = {"Content-Disposition": disposition}
     return data, 200, {"Content-Type": mimetype, **headers}
 
 

@@ -21,6 +21,7 @@ from nitsys.models.enums import (
 )
 from nitsys.models.meets import BankAccount, Meet, Race
 from nitsys.models.outbox import OutboxMessage
+from nitsys.models.payments import PaymentApproval, PaymentSlip, SlipReview
 from nitsys.models.system import SystemSetting
 
 __all__ = [
@@ -42,9 +43,12 @@ __all__ = [
     "OutboxMessage",
     "OutboxStatus",
     "OwnedMixin",
+    "PaymentApproval",
+    "PaymentSlip",
     "Race",
     "RaceGender",
     "Role",
+    "SlipReview",
     "SystemSetting",
     "User",
 ]

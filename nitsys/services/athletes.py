@@ -38,6 +38,7 @@ FIELDS = (
     "last_name", "first_name", "last_name_kana", "first_name_kana", "last_name_en",
     "first_name_en", "gender", "birth_date", "grade", "pref_code", "jaaf_id", "nationality",
 )  # fmt: skip
+FIELD_LABELS = {**LABELS, "pref_code": LABELS["pref"]}
 SORTS = {
     "kana": ("フリガナ順", (Athlete.last_name_kana, Athlete.first_name_kana)),
     "grade": ("学年順", (Athlete.grade.desc(), Athlete.last_name_kana, Athlete.first_name_kana)),
@@ -134,15 +135,11 @@ class RosterIndex:
         """All active athletes of the owner, or only those that could clash with `values`."""
         statement = select(Athlete).where(Athlete.owned_by(by), Athlete.is_active)
         if values is not None:
-            same_person = (
-                (Athlete.last_name + Athlete.first_name == identity_key(values)[0])
-                & (Athlete.birth_date == values["birth_date"])
-            )  # fmt: skip
-            clash = (
-                or_(same_person, Athlete.jaaf_id == values["jaaf_id"])
-                if values["jaaf_id"]
-                else same_person
+            clash = (Athlete.last_name + Athlete.first_name == identity_key(values)[0]) & (
+                Athlete.birth_date == values["birth_date"]
             )
+            if values["jaaf_id"]:
+                clash = or_(clash, Athlete.jaaf_id == values["jaaf_id"])
             statement = statement.where(clash)
         return cls(db.session.scalars(statement))
 
@@ -379,17 +376,15 @@ def classify(by: User, staged: AthleteImport) -> list[PreviewRow]:
             )
             continue
         row.existing = match.athlete
+        # An empty cell never erases an ID the roster already knows.
+        row.values["jaaf_id"] = row.values["jaaf_id"] or match.athlete.jaaf_id
         row.changes = _changes(match.athlete, row.values)
     return rows
 
 
 def _changes(athlete: Athlete, values: Mapping[str, Any]) -> list[str]:
     current = _values_of(athlete)
-    return [
-        LABELS.get(name, "登録陸協")
-        for name in FIELDS
-        if values[name] != current[name] and not (name == "jaaf_id" and not values[name])
-    ]
+    return [FIELD_LABELS[name] for name in FIELDS if values[name] != current[name]]
 
 
 def _new_athlete_values(by: User, values: Mapping[str, Any]) -> dict[str, Any]:
@@ -416,9 +411,7 @@ def confirm_import(by: User, import_id: int, *, update_existing: bool) -> Import
         elif not row.changes:
             counts.unchanged += 1
         else:
-            values = dict(row.values)
-            values["jaaf_id"] = values["jaaf_id"] or row.existing.jaaf_id
-            _apply(row.existing, values)
+            _apply(row.existing, row.values)
             counts.updated += 1
     try:
         if new_athletes:  # one multi-row INSERT: a 500-row roster stays well under a second
