@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app nitsys
 PYTEST := $(BIN)/pytest
-# One xdist worker per CPU, capped; each worker gets its own scratch database (tests/conftest.py).
+# xdist: one worker per CPU; each worker gets its own scratch database (tests/conftest.py).
 PYTEST_WORKERS ?= auto
 PYTEST_ARGS ?=
 TEST_PG_URL ?= postgresql://postgres@127.0.0.1:5432/test

@@ -314,8 +314,9 @@ def build_context() -> dict:
 
 
 def fill_path(page: Page, context: dict) -> str:
+    """The page's path with placeholders filled and non-ASCII (e.g. a kana query) encoded."""
     try:
-        return page.path.format(**context)
+        return urllib.parse.quote(page.path.format(**context), safe="/?&=%:+,")
     except (KeyError, IndexError) as error:
         raise BenchError(f"{page.name}: unknown placeholder {error} in {page.path}") from error
 

@@ -35,4 +35,5 @@ def yen(amount: int | None) -> str:
 
 
 def register(app) -> None:
+    app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.filters.update(jst=jst, jdate=jdate, yen=yen, race_time=format_time)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 from datetime import UTC, date, datetime, timedelta
 
 from nitsys.extensions import db
@@ -212,3 +213,50 @@ def athlete_fields(**changes) -> dict:
     }
     values.update(changes)
     return values
+
+
+def make_confirmed_entries(race: Race, times, *, coach: User | None = None, **entry_fields):
+    """Paid entries of `coach`'s team (a new team by default) in `race`, one per declared time
+    (hundredths of a second), as the payments review leaves them: confirmed."""
+    from nitsys.models import Application, ApplicationStatus, Entry, EntryStatus
+
+    coach = coach or make_user()
+    now = datetime.now(UTC)
+    seq = _n()
+    times = list(times)
+    application = save(
+        Application(
+            meet_id=race.meet_id,
+            seq=seq,
+            number=f"{race.meet.number}-{seq:04d}",
+            status=ApplicationStatus.PAID,
+            created_by_id=coach.id,
+            submitted_by_id=coach.id,
+            submitted_at=now,
+            unit_fee=race.meet.fee_per_entry,
+            entry_count=len(times),
+            total_amount=race.meet.fee_per_entry * len(times),
+            **Application.ownership_for(coach),
+        )
+    )
+    gender = Gender.FEMALE if race.gender is RaceGender.FEMALE else Gender.MALE
+    owner = coach.organization or coach
+    entries = [
+        Entry(
+            application_id=application.id,
+            athlete_id=make_athlete(owner, gender=gender).id,
+            race_id=race.id,
+            declared_time=time,
+            status=EntryStatus.CONFIRMED,
+            **entry_fields,
+        )
+        for time in times
+    ]
+    db.session.add_all(entries)
+    db.session.commit()
+    return entries
+
+
+def toast_message(response) -> str:
+    """The toast text an HTMX response asks the page to show (HX-Trigger is ASCII JSON)."""
+    return json.loads(response.headers["HX-Trigger"])["toast"]["message"]

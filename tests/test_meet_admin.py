@@ -15,7 +15,7 @@ from nitsys.formatting import TOKYO
 from nitsys.models import AuditEvent, BankAccount, Meet, Race, RaceGender, Role
 from nitsys.services import meets
 from nitsys.services.errors import RuleViolation
-from tests.factories import make_bank_account, make_meet, make_race, make_user
+from tests.factories import make_bank_account, make_meet, make_race, make_user, toast_message
 
 FIRST_DAY = date(2027, 7, 29)
 HTMX = {"HX-Request": "true"}
@@ -654,7 +654,7 @@ def test_publish_and_open_with_htmx(client, login_as):
     make_race(meet)
     response = client.post(f"/admin/meets/{meet.id}/publish", data={"published": "1"}, headers=HTMX)
     assert response.status_code == 200
-    assert "大会を公開しました。" in response.headers["HX-Trigger"]
+    assert "大会を公開しました。" in toast_message(response)
     assert 'id="meet-status"' in response.get_data(as_text=True)
 
     response = client.post(f"/admin/meets/{meet.id}/entry-open", data={"open": "1"}, headers=HTMX)
@@ -713,7 +713,7 @@ def test_add_a_race_in_the_table(client, login_as):
     assert response.status_code == 200
     assert html.lstrip().startswith(f'<tr id="race-{race.id}"')
     assert "男子5000m" in html and "15:30.00" in html
-    assert "種目「男子5000m」を保存しました。" in response.headers["HX-Trigger"]
+    assert "種目「男子5000m」を保存しました。" in toast_message(response)
 
 
 def test_edit_a_race_in_place_and_without_javascript(client, login_as):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import time
 from datetime import date, timedelta
-from urllib.parse import quote
 
 from openpyxl import Workbook
 
@@ -15,7 +14,7 @@ IMPORT_ROWS = 500
 
 PAGES = [
     Page("athlete roster", "coach", "/my/athletes"),
-    Page("athlete search partial", "coach", f"/my/athletes?q={quote('タ')}&sort=grade", htmx=True),
+    Page("athlete search partial", "coach", "/my/athletes?q=タ&sort=grade", htmx=True),
     Page("athlete import page", "coach", "/my/athletes/import"),
 ]
 

@@ -4,4 +4,11 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__)
 
-from nitsys.admin import meets, payments, system, users  # noqa: E402, F401
+from nitsys.admin import (  # noqa: E402, F401
+    entry_review,
+    heats,
+    meets,
+    payments,
+    system,
+    users,
+)

@@ -30,6 +30,7 @@ from nitsys.services import payments
 from nitsys.services.errors import RuleViolation
 
 FAILED = 422
+PAGE_SIZE = 50
 COUNTERS_EVENT = "payments-changed"
 SLIP_CACHE_SECONDS = 86400
 # A slip is shown inside our own viewer page (PDF in an <iframe>): framing by ourselves only.
@@ -54,10 +55,14 @@ def _filters() -> dict:
 @role_required(Role.OFFICIAL)
 def payment_review():
     filters = _filters()
+    page = max(request.args.get("page", 1, type=int), 1)
+    rows = payments.review_rows(**filters, limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE)
     return render_page_or_fragment(
         "admin/payments/list.html",
         "admin/payments/_table.html",
-        rows=payments.review_rows(**filters),
+        rows=rows[:PAGE_SIZE],
+        page_number=page,
+        has_next=len(rows) > PAGE_SIZE,
         filters=filters,
         meets=_meets(),
         states=payments.ReviewState.CHOICES,

@@ -9,5 +9,6 @@ from nitsys.entries import (  # noqa: E402, F401
     athletes,
     dashboard,
     entry_import,
+    heats,
     payments,
 )

@@ -10,6 +10,7 @@ from nitsys.models.entries import (
     EntryImport,
     EntryStatus,
 )
+from nitsys.models.entry_reviews import EntryReview
 from nitsys.models.enums import (
     AccountType,
     Gender,
@@ -19,6 +20,7 @@ from nitsys.models.enums import (
     RaceGender,
     Role,
 )
+from nitsys.models.heats import Heat, HeatSlot
 from nitsys.models.meets import BankAccount, Meet, Race
 from nitsys.models.outbox import OutboxMessage
 from nitsys.models.payments import PaymentApproval, PaymentSlip, SlipReview
@@ -34,9 +36,12 @@ __all__ = [
     "BankAccount",
     "Entry",
     "EntryImport",
+    "EntryReview",
     "EntryStatus",
     "Gender",
+    "Heat",
     "HeatOrder",
+    "HeatSlot",
     "Meet",
     "Organization",
     "OrganizationType",

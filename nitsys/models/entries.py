@@ -45,6 +45,8 @@ class EntryStatus(LabeledEnum):
     WITHDRAWN = "withdrawn", "欠場連絡済み"
     DNS = "dns", "欠場（DNS）"
     FINISHED = "finished", "出走済み"
+    # Refused by an official's entry review (nitsys/models/entry_reviews.py holds the reason).
+    REJECTED = "rejected", "却下"
 
 
 # Entries that hold a start slot (capacity counts them).

@@ -119,7 +119,18 @@ def pdf_icon() -> bytes:
 
 
 def lock_application(application_id: int) -> Application:
-    application = db.session.get(Application, application_id, with_for_update=True)
+    """The application row locked (SELECT … FOR UPDATE), with what the mails show."""
+    application = db.session.scalar(
+        select(Application)
+        .where(Application.id == application_id)
+        .options(
+            joinedload(Application.meet),
+            joinedload(Application.organization),
+            joinedload(Application.owner_user),
+            joinedload(Application.submitted_by),
+        )
+        .with_for_update(of=Application)
+    )
     if application is None:
         raise NotFound()
     return application
@@ -312,8 +323,9 @@ def _mark_paid(
     forced_reason: str = "",
 ) -> None:
     before = audit.snapshot(application, *APPLICATION_FIELDS)
+    # By id, not relationship: assigning the backref would load the (absent) approval first.
     approval = PaymentApproval(
-        application=application,
+        application_id=application.id,
         slip=slip,
         approved_by=by,
         approved_at=utcnow(),
@@ -485,6 +497,7 @@ def review_rows(
     mismatch_only: bool = False,
     application_ids: list[int] | None = None,
     limit: int = 500,
+    offset: int = 0,
 ) -> list[ReviewRow]:
     """The review list in one query: application, owner, latest slip and approval."""
     latest = _latest_slip_ids()
@@ -524,7 +537,7 @@ def review_rows(
     query = query.order_by(
         PaymentSlip.uploaded_at.is_(None), PaymentSlip.uploaded_at, Application.id
     )
-    rows = db.session.execute(query.limit(limit)).unique().all()
+    rows = db.session.execute(query.limit(limit).offset(offset)).unique().all()
     return [ReviewRow(application, slip) for application, slip in rows]
 
 

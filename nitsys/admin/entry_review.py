@@ -1,0 +1,118 @@
+"""Entry review (エントリー審査): every entry of a meet, with inline verify / reject / correct."""
+
+from __future__ import annotations
+
+from flask import abort, render_template, request
+from flask_login import current_user
+from sqlalchemy import or_, select
+from sqlalchemy.orm import joinedload
+
+from nitsys.admin import bp
+from nitsys.extensions import db
+from nitsys.htmx import render_page_or_fragment, trigger
+from nitsys.models import Application, Entry, EntryStatus, Meet, Organization, Race, Role
+from nitsys.security import role_required
+from nitsys.services import entry_review
+from nitsys.services.errors import RuleViolation
+
+FAILED = 422
+LIMIT = 300
+STATUS_VALUES = {status.value for status in EntryStatus}
+STANDARD_FILTERS = (("", "すべて"), ("ncg", "NCG種目"), ("standard", "参加標準記録のある種目"))
+
+
+def _entries(meet: Meet, filters: dict) -> list[Entry]:
+    query = (
+        select(Entry)
+        .join(Entry.race)
+        .join(Entry.application)
+        .outerjoin(Organization, Organization.id == Application.organization_id)
+        .where(Race.meet_id == meet.id, Entry.status != EntryStatus.DRAFT)
+        .options(
+            joinedload(Entry.athlete),
+            joinedload(Entry.race),
+            joinedload(Entry.application).joinedload(Application.organization),
+            joinedload(Entry.application).joinedload(Application.owner_user),
+            joinedload(Entry.review),
+        )
+        .order_by(Race.display_order, Race.id, Entry.declared_time)
+    )
+    if filters["race_id"]:
+        query = query.where(Entry.race_id == filters["race_id"])
+    if filters["status"]:
+        query = query.where(Entry.status == EntryStatus(filters["status"]))
+    if filters["team"]:
+        pattern = f"%{filters['team']}%"
+        query = query.where(
+            or_(Organization.name.ilike(pattern), Application.number.ilike(pattern))
+        )
+    if filters["standard"] == "ncg":
+        query = query.where(Race.is_ncg.is_(True))
+    elif filters["standard"] == "standard":
+        query = query.where(Race.standard_time.is_not(None))
+    return db.session.scalars(query.limit(LIMIT)).unique().all()
+
+
+@bp.get("/meets/<int:meet_id>/entry-review")
+@role_required(Role.OFFICIAL)
+def entry_review_list(meet_id: int):
+    meet = db.session.get(Meet, meet_id) or abort(404)
+    args = request.args
+    filters = {
+        "race_id": args.get("race", type=int),
+        "status": args.get("status", "") if args.get("status") in STATUS_VALUES else "",
+        "team": args.get("team", "").strip(),
+        "standard": args.get("standard", ""),
+    }
+    return render_page_or_fragment(
+        "admin/entry_review/list.html",
+        "admin/entry_review/_table.html",
+        meet=meet,
+        entries=_entries(meet, filters),
+        filters=filters,
+        limit=LIMIT,
+        statuses=[s for s in EntryStatus if s is not EntryStatus.DRAFT],
+        standards=STANDARD_FILTERS,
+    )
+
+
+def _act(action, entry_id: int, toast: str, **fields):
+    try:
+        action(entry_id, by=current_user, **fields)
+        db.session.commit()
+    except RuleViolation as error:
+        db.session.rollback()
+        entry = db.session.get(Entry, entry_id) or abort(404)
+        return render_template(
+            "admin/entry_review/_row.html", entry=entry, error=error.message
+        ), FAILED
+    entry = db.session.get(Entry, entry_id)
+    return (
+        render_template("admin/entry_review/_row.html", entry=entry, error=""),
+        200,
+        trigger(toast=toast),
+    )
+
+
+@bp.post("/entries/<int:entry_id>/verify")
+@role_required(Role.OFFICIAL)
+def entry_verify(entry_id: int):
+    return _act(entry_review.verify_entry, entry_id, "確認済みにしました。")
+
+
+@bp.post("/entries/<int:entry_id>/reject")
+@role_required(Role.OFFICIAL)
+def entry_reject(entry_id: int):
+    return _act(
+        entry_review.reject_entry, entry_id, "却下し、監督に通知しました。",
+        reason=request.form.get("reason", ""),
+    )  # fmt: skip
+
+
+@bp.post("/entries/<int:entry_id>/correct-time")
+@role_required(Role.OFFICIAL)
+def entry_correct_time(entry_id: int):
+    return _act(
+        entry_review.correct_declared_time, entry_id, "申告タイムを訂正し、監督に通知しました。",
+        value=request.form.get("declared_time", ""),
+    )  # fmt: skip

@@ -1,0 +1,45 @@
+"""Public start lists (SPEC §6): published heats per race and a "find my heat" search.
+
+Only what the programme prints is shown: name, kana, team, bib, heat, position, start time —
+never birth dates or JAAF IDs.
+"""
+
+from flask import abort, render_template, request
+
+from nitsys.extensions import db
+from nitsys.models import Meet, Race
+from nitsys.public import bp
+from nitsys.services import heats
+
+MAX_SEARCH_LENGTH = 50
+
+
+def _published_meet(meet_id: int) -> Meet:
+    meet = db.session.get(Meet, meet_id)
+    if meet is None or not meet.is_published:
+        abort(404)
+    return meet
+
+
+@bp.get("/meets/<int:meet_id>/startlist")
+def startlist(meet_id: int):
+    meet = _published_meet(meet_id)
+    search = request.args.get("q", "").strip()[:MAX_SEARCH_LENGTH]
+    found = heats.published_rows(meet.id, search=search) if search else None
+    return render_template(
+        "public/startlist.html",
+        meet=meet,
+        races=heats.published_races(meet.id),
+        search=search,
+        found=found,
+    )
+
+
+@bp.get("/meets/<int:meet_id>/startlist/<int:race_id>")
+def startlist_race(meet_id: int, race_id: int):
+    meet = _published_meet(meet_id)
+    race = db.session.get(Race, race_id)
+    if race is None or race.meet_id != meet.id:
+        abort(404)
+    rows = heats.published_rows(meet.id, race_id=race.id)
+    return render_template("public/startlist_race.html", meet=meet, race=race, rows=rows)
