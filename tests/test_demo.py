@@ -161,5 +161,6 @@ def test_cli_seeds_an_empty_database_once(app):
     skipped = runner.invoke(args=["seed-demo", "--if-empty"])
     assert skipped.exit_code == 0
     assert "投入済み" in skipped.output
+    assert "staff@demo.nitsys.jp" in skipped.output  # a newcomer who missed them sees logins
     assert db.session.scalar(select(func.count(Athlete.id))) == athletes
     assert db.session.scalar(select(func.count(Race.id))) == 16

@@ -71,11 +71,11 @@ def test_review_list_filters_and_inline_reject(client, login_as, entry):
     assert entry.athlete.full_name in page.get_data(as_text=True)
     other = client.get(f"/admin/meets/{meet_id}/entry-review?standard=standard", headers=HTMX)
     assert entry.athlete.full_name not in other.get_data(as_text=True)
-    response = client.post(f"/admin/entries/{entry.id}/reject", data={"reason": ""},
-                           headers=HTMX)
+    response = client.post(f"/admin/entries/{entry.id}/reject", data={"reason": ""}, headers=HTMX)
     assert response.status_code == 422
-    response = client.post(f"/admin/entries/{entry.id}/reject",
-                           data={"reason": "NCG記録なし"}, headers=HTMX)
+    response = client.post(
+        f"/admin/entries/{entry.id}/reject", data={"reason": "NCG記録なし"}, headers=HTMX
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and html.lstrip().startswith(f'<tr id="entry-{entry.id}"')
     assert "却下" in html and "NCG記録なし" in html

@@ -26,7 +26,7 @@ def published_race(official, coach, *, publish=True):
 
 def test_a_coach_sees_their_runners_heat_bib_start_and_call_time(client, login_as):
     coach = login_as("participant")
-    meet, race, mine, others = published_race(make_user("official"), coach)
+    _meet, _race, mine, others = published_race(make_user("official"), coach)
 
     page = client.get("/my/").get_data(as_text=True)
 
@@ -34,13 +34,13 @@ def test_a_coach_sees_their_runners_heat_bib_start_and_call_time(client, login_a
     # Slow first: the faster two (both mine) run in the last heat, 2nd heat at 10:15.
     # Bibs follow running order: the other team's runner in heat 1 took 1000.
     row = page[page.index(mine[0].athlete.full_name) :]
-    cells = ["第2組", "<td data-label=\"腰No.\">1</td>", "1001", "12/05 10:15", "09:55"]
+    cells = ["第2組", '<td data-label="腰No.">1</td>', "1001", "12/05 10:15", "09:55"]
     assert all(cell in row[:600] for cell in cells)
 
 
 def test_unpublished_heats_stay_hidden_from_the_coach(client, login_as):
     coach = login_as("participant")
-    meet, race, mine, _ = published_race(make_user("official"), coach, publish=False)
+    meet, _race, mine, _ = published_race(make_user("official"), coach, publish=False)
 
     assert mine[0].athlete.full_name not in client.get("/my/").get_data(as_text=True)
     sheet = client.get(f"/my/meets/{meet.id}/heats").get_data(as_text=True)
@@ -49,7 +49,7 @@ def test_unpublished_heats_stay_hidden_from_the_coach(client, login_as):
 
 def test_the_team_sheet_lists_the_teams_runners(client, login_as):
     coach = login_as("participant")
-    meet, race, mine, others = published_race(make_user("official"), coach)
+    meet, _race, mine, others = published_race(make_user("official"), coach)
 
     sheet = client.get(f"/my/meets/{meet.id}/heats").get_data(as_text=True)
 

@@ -6,7 +6,15 @@ import pytest
 from sqlalchemy import func, select
 
 from nitsys.extensions import db
-from nitsys.models import AuditEvent, Entry, HeatOrder, HeatSlot, OutboxMessage, RaceGender
+from nitsys.models import (
+    AuditEvent,
+    Entry,
+    EntryStatus,
+    HeatOrder,
+    HeatSlot,
+    OutboxMessage,
+    RaceGender,
+)
 from nitsys.services import heats
 from nitsys.services.errors import RuleViolation
 from tests.factories import make_confirmed_entries, make_meet, make_race, make_user
@@ -115,6 +123,19 @@ def test_new_confirmed_entries_regenerate_into_balanced_heats(official):
 
     assert result.changed is True
     assert sorted(len(ids) for ids in programme(race).values()) == [2, 3]
+
+
+def test_withdrawn_runners_leave_and_an_emptied_heat_is_removed(official):
+    race = make_race(heat_capacity=2)
+    entries = make_confirmed_entries(race, [seconds(15, i) for i in range(3)])
+    heats.generate_heats(race.id, by=official)
+    entries[0].status = EntryStatus.WITHDRAWN
+    entries[0].withdrawal_requested_at = datetime.now(UTC)
+    db.session.commit()
+
+    heats.generate_heats(race.id, by=official)
+
+    assert programme(race) == {1: [entries[1].id, entries[2].id]}
 
 
 def test_generation_refuses_while_a_heat_of_the_race_is_locked(official):

@@ -113,3 +113,30 @@ def test_renumber_all_without_confirmation_is_refused(client, login_as):
     )
 
     assert "確認のうえ" in response.get_data(as_text=True)
+
+
+def test_the_heat_number_button_moves_a_runner_and_refuses_a_missing_heat(client, login_as):
+    official = login_as("official")
+    _race, entries, (_first, second) = built_race(official)
+    url = f"/admin/programme/slots/{slot_of(entries[0]).id}/move"
+
+    missing = client.post(url, data={"to_number": 9}, headers=HTMX)
+    moved = client.post(url, data={"to_number": 2}, headers=HTMX)
+
+    assert missing.status_code == 422 and "第9組はありません" in missing.get_data(as_text=True)
+    assert moved.status_code == 200
+    assert slot_of(entries[0]).heat_id == second.id and slot_of(entries[0]).position == 3
+
+
+def test_a_heat_start_override_is_read_as_japan_time(client, login_as):
+    official = login_as("official")
+    _race, _entries, (first, _second) = built_race(official)
+
+    response = client.post(
+        f"/admin/programme/heats/{first.id}/start",
+        data={"start_at": "2026-12-05T10:30"},
+        headers=HTMX,
+    )
+
+    assert response.status_code == 200 and "開始 10:30" in response.get_data(as_text=True)
+    assert "招集 10:10" in response.get_data(as_text=True)

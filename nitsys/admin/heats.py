@@ -146,7 +146,7 @@ def _heat_cards(affected: list[Heat], *, error: RuleViolation | None = None):
         "admin/heats/_heat_cards.html",
         cards=[(heat, heats.heat_rows(heat.id)) for heat in affected],
         race=race,
-        all_heats=heats.race_heats(race.id),
+        heat_count=len(times),
         times=times,
         error=error,
     )
@@ -178,7 +178,7 @@ def programme_heat(heat_id: int):
         "admin/heats/_heat_rows.html",
         heat=heat,
         rows=heats.heat_rows(heat.id),
-        all_heats=heats.race_heats(heat.race_id),
+        heat_count=len(heats.race_heats(heat.race_id)),
     )
 
 
@@ -226,6 +226,9 @@ def programme_slot_step(slot_id: int, direction: str):
 @role_required(Role.OFFICIAL)
 def programme_slot_move(slot_id: int):
     slot = _get_or_404(HeatSlot, slot_id)
-    to_heat = request.form.get("to_heat", type=int) or abort(400)
+    to_heat = request.form.get("to_heat", type=int)  # drag and drop names the heat
+    to_number = request.form.get("to_number", type=int)  # the buttons name its number
+    if to_heat is None and to_number is None:
+        abort(400)
     position = request.form.get("position", type=int)
-    return _heat_edit(slot.heat, heats.move_slot, slot.id, to_heat, position)
+    return _heat_edit(slot.heat, heats.move_slot, slot.id, to_heat, position, to_number=to_number)

@@ -27,6 +27,7 @@ def register(app: Flask) -> None:
         if demo.database_has_users():
             if if_empty:
                 click.echo("デモデータは投入済みです（ユーザーが既にいるため何もしません）。")
+                _print_logins(demo.existing_logins(), demo.DEMO_PASSWORD)
                 return
             click.echo(
                 "データベースに既にユーザーがいるため、デモデータを投入できません。"
@@ -49,8 +50,14 @@ def _print_summary(summary: demo.DemoSummary, seconds: float) -> None:
     for table, rows in summary.counts.items():
         click.echo(f"  {TABLE_LABELS.get(table, table)}: {rows:,}")
     click.echo("")
-    click.echo(f"ログイン（パスワードは全員共通: {summary.password}）")
-    width = max(len(login.email) for login in summary.logins)
-    for login in summary.logins:
-        click.echo(f"  {login.email.ljust(width)}  {login.role}")
+    _print_logins(summary.logins, summary.password)
     click.echo(f"  団体の指導者アカウントは coach001〜coach{summary.coach_count:03d} です。")
+
+
+def _print_logins(logins: list[demo.Login], password: str) -> None:
+    if not logins:
+        return
+    click.echo(f"ログイン（パスワードは全員共通: {password}）")
+    width = max(len(login.email) for login in logins)
+    for login in logins:
+        click.echo(f"  {login.email.ljust(width)}  {login.role}")

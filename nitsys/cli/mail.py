@@ -1,5 +1,6 @@
 """`flask mail-worker` delivers the outbox; `flask mail-test ADDRESS` sends a test message."""
 
+import socket
 import time
 
 import click
@@ -8,6 +9,8 @@ from flask import Flask
 from nitsys.extensions import db
 from nitsys.services import outbox
 
+SMTP_TIMEOUT_SECONDS = 30
+
 
 def register(app: Flask) -> None:
     @app.cli.command("mail-worker")
@@ -15,6 +18,8 @@ def register(app: Flask) -> None:
     @click.option("--interval", default=5.0, show_default=True, help="確認間隔（秒）")
     def mail_worker(once: bool, interval: float) -> None:
         """送信待ちメールを配信し続けます（Procfile の worker）。"""
+        # Flask-Mail sets no SMTP timeout; a hung server must not stall the worker forever.
+        socket.setdefaulttimeout(SMTP_TIMEOUT_SECONDS)
         while True:
             try:
                 sent, failed = outbox.deliver_due()

@@ -27,7 +27,7 @@ from sqlalchemy import func, inspect, select
 from werkzeug.security import generate_password_hash
 
 from nitsys.demo import accounts, athletes, entries, meets, payments
-from nitsys.demo.context import DEMO_PASSWORD, DemoContext, Step
+from nitsys.demo.context import DEMO_PASSWORD, DemoContext, Step, demo_email
 from nitsys.extensions import db
 from nitsys.formatting import TOKYO
 from nitsys.models import User
@@ -109,3 +109,11 @@ def _logins(context: DemoContext) -> list[Login]:
         *(("個人", u) for u in context.individuals[:1]),
     ]
     return [Login(role, user.email) for role, user in people]
+
+
+def existing_logins() -> list[Login]:
+    """The demo accounts already in the database, for `seed-demo --if-empty` to repeat."""
+    emails = [demo_email("staff"), demo_email("official"), demo_email("coach001")]
+    users = db.session.scalars(select(User).where(User.email.in_(emails))).all()
+    by_email = {user.email: user for user in users}
+    return [Login(by_email[e].role.label, e) for e in emails if e in by_email]

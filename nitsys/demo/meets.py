@@ -81,6 +81,18 @@ def create_races(meet: Meet) -> dict[str, Race]:
     return races
 
 
+# The 325th race set has about 2,000 general men (5000 m + 10000 m + NCG overflow): more than
+# the default 1000–1999 range holds, so the demo meet widens it as an office would.
+DEMO_BIB_RANGES = {
+    "ncg_M": [1, 499],
+    "ncg_F": [500, 999],
+    "general_M": [1000, 3999],
+    "general_F": [4000, 4999],
+    "ncg_X": [5000, 5499],
+    "general_X": [5500, 5999],
+}
+
+
 def _meet(number: int, day: date, opens: datetime, closes_on: date, **fields) -> Meet:
     return Meet(
         number=number,
@@ -93,6 +105,7 @@ def _meet(number: int, day: date, opens: datetime, closes_on: date, **fields) ->
         parking_deadline=_end_of(closes_on + timedelta(days=10)),
         fee_per_entry=FEE,
         default_heat_capacity=HEAT_CAPACITY,
+        bib_ranges=DEMO_BIB_RANGES,
         is_published=True,
         **fields,
     )

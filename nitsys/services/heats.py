@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from nitsys.domain import bibs as bib_rules
@@ -177,6 +177,7 @@ def _ncg_for_race(race: Race, by: User, *, undo: bool) -> NcgResult:
                 (Entry.race_id == fallback.id) & (Entry.original_race_id == race.id),
             ),
         )
+        .options(selectinload(Entry.athlete))  # named in the notification mails
     ).all()
     pool_entries = [NcgEntry(e.id, e.declared_time, e.race_id == fallback.id) for e in pool]
     moves = (
@@ -333,52 +334,73 @@ def _generate(race: Race) -> GenerationResult:
         for position, entry_id in heat.positions
     }
     heats = {heat.number: heat for heat in race_heats(race.id)}
-    slots = db.session.scalars(
-        select(HeatSlot)
+    # Plain rows, not ORM objects: a whole meet is ~2,600 slots.
+    slots = db.session.execute(
+        select(HeatSlot.id, HeatSlot.entry_id, HeatSlot.heat_id, HeatSlot.position)
         .join(Heat, Heat.id == HeatSlot.heat_id)
         .where(or_(Heat.race_id == race.id, HeatSlot.entry_id.in_(target)))
     ).all()
-    current = {slot.entry_id: slot for slot in slots}
     heat_numbers = {heat.id: heat.number for heat in heats.values()}
-    stale = [slot for slot in slots if slot.entry_id not in target]
+    placed = {slot.entry_id for slot in slots}
+    stale = [slot.id for slot in slots if slot.entry_id not in target]
     misplaced = [
         slot
         for slot in slots
         if slot.entry_id in target
         and (heat_numbers.get(slot.heat_id), slot.position) != target[slot.entry_id]
     ]
-    missing = [entry_id for entry_id in target if entry_id not in current]
+    missing = [entry_id for entry_id in target if entry_id not in placed]
     surplus = [heat for number, heat in heats.items() if number > len(seeding.heats)]
-    changed = bool(stale or misplaced or missing or surplus or len(heats) < len(seeding.heats))
+    changed = bool(stale or misplaced or missing or surplus)
     if changed:
-        _apply_seeding(race, heats, target, stale, misplaced, missing, surplus)
+        _apply_seeding(race, heats, target, (stale, misplaced, missing), surplus)
     return GenerationResult(race, len(seeding.heats), len(target), changed, seeding.excesses)
 
 
-def _apply_seeding(race, heats, target, stale, misplaced, missing, surplus) -> None:
-    for slot in stale:
-        db.session.delete(slot)
+def _apply_seeding(race, heats, target, changes, surplus) -> None:
+    """Bulk statements: delete stale slots, move misplaced ones (parked first), insert new ones."""
+    stale, misplaced, missing = changes
+    if stale:
+        db.session.execute(delete(HeatSlot).where(HeatSlot.id.in_(stale)))
     for number in sorted({number for number, _ in target.values()} - set(heats)):
         heats[number] = Heat(race_id=race.id, number=number)
         db.session.add(heats[number])
     db.session.flush()
-    _park(misplaced)
-    for slot in misplaced:
-        number, slot.position = target[slot.entry_id]
-        slot.heat_id = heats[number].id
-    db.session.add_all(
-        HeatSlot(
-            heat_id=heats[target[entry_id][0]].id,
-            entry_id=entry_id,
-            meet_id=race.meet_id,
-            position=target[entry_id][1],
+    if misplaced:
+        db.session.execute(
+            update(HeatSlot), [{"id": slot.id, "position": -slot.id} for slot in misplaced]
         )
-        for entry_id in missing
-    )
-    db.session.flush()
-    for heat in surplus:
-        db.session.delete(heat)
-    db.session.flush()
+        db.session.execute(
+            update(HeatSlot),
+            [
+                {
+                    "id": slot.id,
+                    "heat_id": heats[target[slot.entry_id][0]].id,
+                    "position": target[slot.entry_id][1],
+                }
+                for slot in misplaced
+            ],
+        )
+    if missing:
+        now = utcnow()
+        db.session.execute(
+            insert(HeatSlot),
+            [
+                {
+                    "heat_id": heats[target[entry_id][0]].id,
+                    "entry_id": entry_id,
+                    "meet_id": race.meet_id,
+                    "position": target[entry_id][1],
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for entry_id in missing
+            ],
+        )
+    if surplus:
+        db.session.execute(delete(Heat).where(Heat.id.in_([heat.id for heat in surplus])))
+    # The bulk statements bypassed the session's objects: reload them when next used.
+    db.session.expire_all()
 
 
 def _park(slots: list[HeatSlot]) -> None:
@@ -392,12 +414,22 @@ def _park(slots: list[HeatSlot]) -> None:
 # Manual edits
 
 
-def move_slot(slot_id: int, to_heat_id: int, position: int | None = None, *, by: User):
-    """Move a runner to `position` (default: last) of a heat of the same race; renumber both."""
+def move_slot(
+    slot_id: int,
+    to_heat_id: int | None,
+    position: int | None = None,
+    *,
+    by: User,
+    to_number: int | None = None,
+):
+    """Move a runner to `position` (default: last) of a heat of the same race; renumber both.
+
+    The heat is given by id, or by its number in the runner's race (`to_number`)."""
     slot = _slot(slot_id)
-    target = _heat(to_heat_id)
+    _race_for_update(slot.heat.race_id)
+    db.session.refresh(slot)  # another official may have moved it while we waited for the lock
     source = slot.heat
-    _race_for_update(source.race_id)
+    target = _heat(to_heat_id) if to_heat_id is not None else _numbered(source.race, to_number)
     if target.race_id != source.race_id:
         raise RuleViolation("別の種目の組には移動できません。")
     _refuse_locked_heat(source)
@@ -419,6 +451,13 @@ def move_slot(slot_id: int, to_heat_id: int, position: int | None = None, *, by:
     return _affected(source, target)
 
 
+def _numbered(race: Race, number: int | None) -> Heat:
+    heat = db.session.scalar(select(Heat).where(Heat.race_id == race.id, Heat.number == number))
+    if heat is None:
+        raise RuleViolation(f"{race.name}に第{number}組はありません。")
+    return heat
+
+
 def move_up(slot_id: int, *, by: User):
     slot = _slot(slot_id)
     return move_slot(slot.id, slot.heat_id, max(1, slot.position - 1), by=by)
@@ -433,6 +472,8 @@ def swap_slots(slot_id: int, other_id: int, *, by: User):
     """Exchange two runners of the same race (heat and position)."""
     slot, other = _slot(slot_id), _slot(other_id)
     _race_for_update(slot.heat.race_id)
+    db.session.refresh(slot)
+    db.session.refresh(other)
     if slot.heat.race_id != other.heat.race_id:
         raise RuleViolation("別の種目の選手とは入れ替えられません。")
     _refuse_locked_heat(slot.heat)

@@ -20,8 +20,14 @@ def setup(app):
     for declared in (2000, 1000):
         coach = factories.make_user()
         application = factories.make_submitted_entries(coach, race)
-        payments.upload_slip(application.id, by=coach, data=png_bytes(), filename="slip.png",
-                             declared_amount=declared, payer_name="振込 太郎")
+        payments.upload_slip(
+            application.id,
+            by=coach,
+            data=png_bytes(),
+            filename="slip.png",
+            declared_amount=declared,
+            payer_name="振込 太郎",
+        )
         db.session.commit()
         coaches.append(coach)
         applications.append(application)
@@ -78,9 +84,7 @@ def test_official_approves_and_rejects_inline_and_coach_uploads_again(
     expect(desk.locator(f"#payment-{rejected.id}")).to_contain_text("¥2,000")
 
 
-def test_official_rejects_an_ncg_entry_inline_and_the_coach_sees_why(
-    new_page, browser_login, app
-):
+def test_official_rejects_an_ncg_entry_inline_and_the_coach_sees_why(new_page, browser_login, app):
     coach = factories.make_user()
     race = factories.make_race(is_ncg=True, name="NCG男子5000m")
     application = factories.make_submitted_entries(coach, race, count=2)
