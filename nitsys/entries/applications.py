@@ -33,14 +33,14 @@ HISTORY_LIMIT = 300
 # Loading
 
 
-def _visible_meet_or_404(meet_id: int) -> Meet:
+def visible_meet_or_404(meet_id: int) -> Meet:
     meet = db.session.get(Meet, meet_id)
     if meet is None or not meet.is_published:
         abort(404)
     return meet
 
 
-def _active_races(meet: Meet) -> list[Race]:
+def active_races(meet: Meet) -> list[Race]:
     return list(
         db.session.scalars(
             select(Race)
@@ -84,7 +84,7 @@ def _draft_with_entries(meet: Meet) -> Application | None:
 
 
 def _editor_context(meet: Meet, *, form: EntryRowForm | None = None, errors=None) -> dict:
-    races = _active_races(meet)
+    races = active_races(meet)
     races_by_id = {race.id: race for race in races}
     form = form or EntryRowForm(formdata=None)
     selected_race = races_by_id.get(form.race_id.data)
@@ -122,8 +122,8 @@ def meets():
 @bp.get("/meets/<int:meet_id>")
 @login_required
 def meet(meet_id: int):
-    meet = _visible_meet_or_404(meet_id)
-    races = _active_races(meet)
+    meet = visible_meet_or_404(meet_id)
+    races = active_races(meet)
     applications = db.session.scalars(
         select(Application)
         .where(Application.owned_by(current_user), Application.meet_id == meet.id)
@@ -146,7 +146,7 @@ def meet(meet_id: int):
 @bp.get("/meets/<int:meet_id>/entry")
 @login_required
 def entry_form(meet_id: int):
-    meet = _visible_meet_or_404(meet_id)
+    meet = visible_meet_or_404(meet_id)
     context = _editor_context(meet)
     if is_htmx():
         return render_template("entries/meets/_editor.html", **context)
@@ -163,7 +163,7 @@ def _editor_response(meet: Meet, *, status: int = 200, **context):
 @bp.post("/meets/<int:meet_id>/entry")
 @login_required
 def add_entry(meet_id: int):
-    meet = _visible_meet_or_404(meet_id)
+    meet = visible_meet_or_404(meet_id)
     form = EntryRowForm()
     form.validate()
     try:
@@ -192,7 +192,7 @@ def add_entry(meet_id: int):
 @bp.get("/meets/<int:meet_id>/athlete-options")
 @login_required
 def athlete_options(meet_id: int):
-    meet = _visible_meet_or_404(meet_id)
+    meet = visible_meet_or_404(meet_id)
     race = db.session.get(Race, request.args.get("race_id", type=int) or 0)
     if race is not None and race.meet_id != meet.id:
         race = None
@@ -206,7 +206,7 @@ def athlete_options(meet_id: int):
 @bp.post("/meets/<int:meet_id>/validate-time")
 @login_required
 def validate_time(meet_id: int):
-    meet = _visible_meet_or_404(meet_id)
+    meet = visible_meet_or_404(meet_id)
     field = "personal_best" if request.form.get("field") == "personal_best" else "declared_time"
     race = db.session.get(Race, request.form.get("race_id", type=int) or 0)
     value = request.form.get(field, "")
@@ -315,16 +315,20 @@ def submit(application_id: int):
     return redirect(target)
 
 
-@bp.get("/applications/<int:application_id>")
-@login_required
-def application(application_id: int):
-    application = _application_or_404(application_id)
-    entries = db.session.scalars(
+def _entries_of(application: Application) -> list[Entry]:
+    return db.session.scalars(
         select(Entry)
         .where(Entry.application_id == application.id)
         .options(joinedload(Entry.athlete), joinedload(Entry.race))
         .order_by(Entry.id)
     ).all()
+
+
+@bp.get("/applications/<int:application_id>")
+@login_required
+def application(application_id: int):
+    application = _application_or_404(application_id)
+    entries = _entries_of(application)
     return render_template(
         "entries/applications/detail.html",
         application=application,
@@ -387,11 +391,6 @@ def history():
 @login_required
 def confirmation_pdf(application_id: int):
     application = _application_or_404(application_id)
-    entries = db.session.scalars(
-        select(Entry)
-        .where(Entry.application_id == application.id)
-        .options(joinedload(Entry.athlete), joinedload(Entry.race))
-        .order_by(Entry.id)
-    ).all()
+    entries = _entries_of(application)
     data = entry_confirmation_pdf(application, entries)
     return download_response(data, f"申込確認書_{application.number}.pdf", "application/pdf")

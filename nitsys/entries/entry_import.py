@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from nitsys.entries import bp
+from nitsys.entries.applications import active_races, visible_meet_or_404
 from nitsys.entries.forms import EntryImportForm
 from nitsys.extensions import db
-from nitsys.models import Meet, Race
+from nitsys.models import Meet
 from nitsys.reports.download import download_response
 from nitsys.reports.entry_template import entry_template
 from nitsys.services import entry_import
@@ -19,47 +19,30 @@ from nitsys.services.errors import RuleViolation
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _meet_or_404(meet_id: int) -> Meet:
-    meet = db.session.get(Meet, meet_id)
-    if meet is None or not meet.is_published:
-        abort(404)
-    return meet
-
-
-def _races(meet: Meet) -> list[Race]:
-    return list(
-        db.session.scalars(
-            select(Race)
-            .where(Race.meet_id == meet.id, Race.is_active)
-            .order_by(Race.display_order, Race.id)
-        )
-    )
-
-
 def _upload_page(meet: Meet, form: EntryImportForm, error: str | None = None, status: int = 200):
     return render_template(
-        "entries/meets/import.html", meet=meet, form=form, error=error, races=_races(meet)
+        "entries/meets/import.html", meet=meet, form=form, error=error, races=active_races(meet)
     ), status
 
 
 @bp.get("/meets/<int:meet_id>/import")
 @login_required
 def import_upload(meet_id: int):
-    return _upload_page(_meet_or_404(meet_id), EntryImportForm(formdata=None))
+    return _upload_page(visible_meet_or_404(meet_id), EntryImportForm(formdata=None))
 
 
 @bp.get("/meets/<int:meet_id>/import/template.xlsx")
 @login_required
 def import_template(meet_id: int):
-    meet = _meet_or_404(meet_id)
-    data = entry_template(meet, _races(meet))
+    meet = visible_meet_or_404(meet_id)
+    data = entry_template(meet, active_races(meet))
     return download_response(data, f"entry_template_{meet.number or meet.id}.xlsx", XLSX)
 
 
 @bp.post("/meets/<int:meet_id>/import")
 @login_required
 def import_preview(meet_id: int):
-    meet = _meet_or_404(meet_id)
+    meet = visible_meet_or_404(meet_id)
     form = EntryImportForm()
     if not form.validate():
         return _upload_page(meet, form, "ファイルを選んでください。", 422)
@@ -82,7 +65,7 @@ def import_preview(meet_id: int):
 @bp.post("/meets/<int:meet_id>/import/<token>/confirm")
 @login_required
 def import_confirm(meet_id: int, token: str):
-    meet = _meet_or_404(meet_id)
+    meet = visible_meet_or_404(meet_id)
     try:
         staged = entry_import.staged_import(current_user, meet, token)
         result = entry_import.confirm(current_user, meet, staged)

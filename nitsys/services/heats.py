@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy import bindparam, delete, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from nitsys.domain import bibs as bib_rules
@@ -170,7 +170,8 @@ def _ncg_for_race(race: Race, by: User, *, undo: bool) -> NcgResult:
     _refuse_if_locked(race)
     _refuse_if_locked(fallback)
     pool = db.session.scalars(
-        select(Entry).where(
+        select(Entry)
+        .where(
             Entry.status == EntryStatus.CONFIRMED,
             or_(
                 Entry.race_id == race.id,
@@ -263,7 +264,7 @@ def generate_heats(race_id: int, *, by: User) -> GenerationResult:
     """Seed the race's confirmed entries into heats; the same entries give the same heats."""
     race = _race_for_update(race_id)
     _refuse_if_locked(race)
-    result = _generate(race)
+    result = _generate(race, _seed_entries([race.id]).get(race.id, []))
     _audit_generation(by, [result])
     return result
 
@@ -272,13 +273,13 @@ def generate_meet_heats(meet_id: int, *, by: User) -> MeetGeneration:
     """Every active race of the meet in one transaction; races with a locked heat are skipped."""
     meet = _meet_for_update(meet_id)
     outcome = MeetGeneration()
-    for race in meet.races:
-        if not race.is_active:
-            continue
+    races = [race for race in meet.races if race.is_active]
+    entries = _seed_entries([race.id for race in races])
+    for race in races:
         if has_locked_heat(race.id):
             outcome.skipped.append(race)
         else:
-            outcome.results.append(_generate(race))
+            outcome.results.append(_generate(race, entries.get(race.id, [])))
     _audit_generation(by, outcome.results)
     return outcome
 
@@ -295,38 +296,49 @@ def _audit_generation(by: User, results: list[GenerationResult]) -> None:
             )
 
 
-def _seed_entries(race: Race) -> list[SeedEntry]:
+def _seed_entries(race_ids: list[int]) -> dict[int, list[SeedEntry]]:
+    """Confirmed entries of the races as the seeding needs them, by race id (two queries)."""
     rows = db.session.execute(
         select(
             Entry.id,
+            Entry.race_id,
             Entry.declared_time,
             Entry.personal_best,
-            Entry.created_at,
-            Application.submitted_at,
-            Application.organization_id,
+            Entry.application_id,
             Athlete.last_name_kana,
             Athlete.first_name_kana,
         )
-        .join(Application, Application.id == Entry.application_id)
         .join(Athlete, Athlete.id == Entry.athlete_id)
-        .where(Entry.race_id == race.id, Entry.status == EntryStatus.CONFIRMED)
+        .where(Entry.race_id.in_(race_ids), Entry.status == EntryStatus.CONFIRMED)
     ).all()
-    return [
-        SeedEntry(
-            entry_id=row.id,
-            declared_time=row.declared_time,
-            personal_best=row.personal_best,
-            submitted_at=row.submitted_at or row.created_at,
-            kana=f"{row.last_name_kana} {row.first_name_kana}",
-            organization_id=row.organization_id,
+    # Entries share their application's submission time and team: read those once each.
+    applications = {
+        row.id: row
+        for row in db.session.execute(
+            select(Application.id, Application.submitted_at, Application.created_at,
+                   Application.organization_id)
+            .where(Application.id.in_({row.application_id for row in rows}))
         )
-        for row in rows
-    ]
+    }  # fmt: skip
+    by_race: dict[int, list[SeedEntry]] = defaultdict(list)
+    for row in rows:
+        application = applications[row.application_id]
+        by_race[row.race_id].append(
+            SeedEntry(
+                entry_id=row.id,
+                declared_time=row.declared_time,
+                personal_best=row.personal_best,
+                submitted_at=application.submitted_at or application.created_at,
+                kana=f"{row.last_name_kana} {row.first_name_kana}",
+                organization_id=application.organization_id,
+            )
+        )
+    return by_race
 
 
-def _generate(race: Race) -> GenerationResult:
+def _generate(race: Race, entries: list[SeedEntry]) -> GenerationResult:
     seeding = seed_heats(
-        _seed_entries(race), race.heat_capacity, slow_first=race.heat_order is HeatOrder.SLOW_FIRST
+        entries, race.heat_capacity, slow_first=race.heat_order is HeatOrder.SLOW_FIRST
     )
     target = {
         entry_id: (heat.number, position)
@@ -367,24 +379,21 @@ def _apply_seeding(race, heats, target, changes, surplus) -> None:
         db.session.add(heats[number])
     db.session.flush()
     if misplaced:
-        db.session.execute(
-            update(HeatSlot), [{"id": slot.id, "position": -slot.id} for slot in misplaced]
-        )
-        db.session.execute(
-            update(HeatSlot),
+        _update_slots([{"slot_id": slot.id, "position": -slot.id} for slot in misplaced])
+        _update_slots(
             [
                 {
-                    "id": slot.id,
+                    "slot_id": slot.id,
                     "heat_id": heats[target[slot.entry_id][0]].id,
                     "position": target[slot.entry_id][1],
                 }
                 for slot in misplaced
-            ],
+            ]
         )
     if missing:
         now = utcnow()
         db.session.execute(
-            insert(HeatSlot),
+            HeatSlot.__table__.insert(),
             [
                 {
                     "heat_id": heats[target[entry_id][0]].id,
@@ -665,8 +674,16 @@ def _bib_slots(meet: Meet) -> list[bib_rules.BibSlot]:
 
 
 def _write_bibs(plan: dict[int, int | None]) -> None:
+    _update_slots([{"slot_id": slot_id, "bib": bib} for slot_id, bib in plan.items()])
+
+
+def _update_slots(rows: list[dict]) -> None:
+    """One executemany UPDATE of heat_slots by id (Core: the ORM's bulk path is much slower);
+    every row carries `slot_id` and the same set of columns."""
+    table = HeatSlot.__table__
+    columns = {name: bindparam(name) for name in rows[0] if name != "slot_id"}
     db.session.execute(
-        update(HeatSlot), [{"id": slot_id, "bib": bib} for slot_id, bib in plan.items()]
+        table.update().where(table.c.id == bindparam("slot_id")).values(**columns), rows
     )
 
 
