@@ -260,3 +260,41 @@ def make_confirmed_entries(race: Race, times, *, coach: User | None = None, **en
 def toast_message(response) -> str:
     """The toast text an HTMX response asks the page to show (HX-Trigger is ASCII JSON)."""
     return json.loads(response.headers["HX-Trigger"])["toast"]["message"]
+
+
+def make_locked_heats(race: Race, by: User) -> list:
+    """Heats for `race` as the programme builder leaves them before the meet: generated, every
+    runner with a bib, every heat locked (ready for the exports)."""
+    from nitsys.services import heats
+
+    heats.generate_heats(race.id, by=by)
+    heats.assign_bibs(race.meet_id, by=by)
+    race_heats = heats.race_heats(race.id)
+    for heat in race_heats:
+        heats.lock_heat(heat.id, by=by)
+    db.session.commit()
+    return race_heats
+
+
+def make_heat_with_slots(race: Race, entries, *, number: int = 1, locked: bool = True, bib=None):
+    """A heat of `race` holding `entries` at positions 1..n, bibs from `bib` (default: a fresh
+    range), locked (確定) unless told otherwise — built directly, without the generator."""
+    from nitsys.models import Heat, HeatSlot
+
+    now = datetime.now(UTC)
+    heat = save(
+        Heat(race_id=race.id, number=number, locked=locked, locked_at=now if locked else None)
+    )
+    first_bib = bib if bib is not None else 1000 + _n() * 100
+    db.session.add_all(
+        HeatSlot(
+            heat_id=heat.id,
+            entry_id=entry.id,
+            meet_id=race.meet_id,
+            position=position,
+            bib=first_bib + position - 1,
+        )
+        for position, entry in enumerate(entries, start=1)
+    )
+    db.session.commit()
+    return heat

@@ -79,8 +79,38 @@ def test_review_list_filters_and_inline_reject(client, login_as, entry):
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and html.lstrip().startswith(f'<tr id="entry-{entry.id}"')
     assert "却下" in html and "NCG記録なし" in html
+    assert "参加料を調整" in html  # the explicit second step, offered on the rejected row
+    response = client.post(
+        f"/admin/entries/{entry.id}/adjust-fee",
+        data={"amount": "-2000", "reason": "却下分"},
+        headers=HTMX,
+    )
+    assert "<span data-amount-due>¥2,000</span>" in response.get_data(as_text=True)
+    assert entry.application.total_amount == 4000 and entry.application.amount_due == 2000
 
 
 def test_participants_cannot_review(client, login_as, entry):
     login_as("participant")
     assert client.post(f"/admin/entries/{entry.id}/verify").status_code == 403
+
+
+def test_no_rejection_or_correction_once_the_heat_is_locked(entry, official):
+    from nitsys.models import Heat, HeatSlot
+    from nitsys.models.base import utcnow
+
+    heat = Heat(race_id=entry.race_id, number=2, locked=True, locked_at=utcnow())
+    db.session.add(heat)
+    db.session.flush()
+    db.session.add(
+        HeatSlot(heat_id=heat.id, entry_id=entry.id, meet_id=entry.race.meet_id, position=1)
+    )
+    db.session.commit()
+    with pytest.raises(RuleViolation, match="確定済みの組（2組）"):
+        entry_review.reject_entry(entry.id, by=official, reason="公認記録が確認できません")
+    with pytest.raises(RuleViolation, match="確定済みの組"):
+        entry_review.correct_declared_time(entry.id, by=official, value="14:30.00")
+    assert entry.status is EntryStatus.SUBMITTED
+    heat.locked = False
+    db.session.commit()
+    entry_review.reject_entry(entry.id, by=official, reason="公認記録が確認できません")
+    assert entry.status is EntryStatus.REJECTED

@@ -218,6 +218,9 @@ def test_slip_viewer_shows_pdf_inline_from_our_url(client, login_as, application
     file = client.get(f"/admin/payments/slips/{slip.id}/file")
     assert file.content_type == "application/pdf"
     assert "frame-ancestors 'self'" in file.headers["Content-Security-Policy"]
+    assert file.headers["X-Frame-Options"] == "SAMEORIGIN"
+    viewer = client.get(f"/admin/payments/slips/{slip.id}")
+    assert "frame-src 'self'" in viewer.headers["Content-Security-Policy"]
 
 
 def test_force_desk_finds_by_athlete_and_preselects(client, login_as, application):

@@ -5,7 +5,9 @@ from flask import Blueprint
 bp = Blueprint("admin", __name__)
 
 from nitsys.admin import (  # noqa: E402, F401
+    checkin,
     entry_review,
+    exports,
     heats,
     meets,
     payments,

@@ -73,6 +73,7 @@ def entry_review_list(meet_id: int):
         limit=LIMIT,
         statuses=[s for s in EntryStatus if s is not EntryStatus.DRAFT],
         standards=STANDARD_FILTERS,
+        **_late_entry_context(),
     )
 
 
@@ -109,6 +110,15 @@ def entry_reject(entry_id: int):
     )  # fmt: skip
 
 
+@bp.post("/entries/<int:entry_id>/adjust-fee")
+@role_required(Role.OFFICIAL)
+def entry_adjust_fee(entry_id: int):
+    return _act(
+        entry_review.adjust_fee, entry_id, "申込の請求額を調整しました。",
+        amount=request.form.get("amount", ""), reason=request.form.get("reason", ""),
+    )  # fmt: skip
+
+
 @bp.post("/entries/<int:entry_id>/correct-time")
 @role_required(Role.OFFICIAL)
 def entry_correct_time(entry_id: int):
@@ -116,3 +126,62 @@ def entry_correct_time(entry_id: int):
         entry_review.correct_declared_time, entry_id, "申告タイムを訂正し、監督に通知しました。",
         value=request.form.get("declared_time", ""),
     )  # fmt: skip
+
+
+# --- late entry on behalf of a team ------------------------------------------------------------
+
+
+def _roster(owner: str) -> list:
+    """The chosen team's athletes (none until a team is chosen)."""
+    try:
+        return entry_review.roster(entry_review.parse_owner(owner)) if owner else []
+    except RuleViolation:
+        return []
+
+
+def _late_entry_context(*, form=None, error: str = "", done=None) -> dict:
+    form = form or {}
+    owner = form.get("owner", "")
+    return {
+        "owners": entry_review.owner_choices(),
+        "owner": owner,
+        "athletes": _roster(owner),
+        "form": form,
+        "error": error,
+        "done": done,
+    }
+
+
+@bp.get("/meets/<int:meet_id>/late-entry/athletes")
+@role_required(Role.OFFICIAL)
+def late_entry_athletes(meet_id: int):
+    athletes = _roster(request.args.get("owner", ""))
+    return render_template("admin/entry_review/_athlete_options.html", athletes=athletes, form={})
+
+
+@bp.post("/meets/<int:meet_id>/late-entry")
+@role_required(Role.OFFICIAL)
+def late_entry(meet_id: int):
+    meet = db.session.get(Meet, meet_id) or abort(404)
+    form = request.form
+    try:
+        application = entry_review.late_entry(
+            by=current_user,
+            meet_id=meet.id,
+            owner=form.get("owner", ""),
+            athlete_id=form.get("athlete_id", type=int),
+            race_id=form.get("race_id", type=int),
+            declared_time=form.get("declared_time", ""),
+        )
+        db.session.commit()
+    except RuleViolation as error:
+        db.session.rollback()
+        context = _late_entry_context(form=form, error=error.message)
+        return render_template("admin/entry_review/_late_entry.html", meet=meet, **context), FAILED
+    message = f"{application.owner_label}の申込 {application.number} として提出しました。"
+    context = _late_entry_context(done=application)
+    return (
+        render_template("admin/entry_review/_late_entry.html", meet=meet, **context),
+        200,
+        trigger(toast=message),
+    )

@@ -11,7 +11,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user
 
 from nitsys.admin import bp
 from nitsys.extensions import db
@@ -21,6 +20,7 @@ from nitsys.models import Heat, HeatSlot, Meet, Race, Role
 from nitsys.security import role_required
 from nitsys.services import heats
 from nitsys.services.errors import RuleViolation
+from nitsys.usecases import run_as_current_user
 
 FAILED = 422
 JST_INPUT = "%Y-%m-%dT%H:%M"
@@ -28,17 +28,6 @@ JST_INPUT = "%Y-%m-%dT%H:%M"
 
 def _get_or_404(model, object_id: int):
     return db.session.get(model, object_id) or abort(404)
-
-
-def _run(action, *args, **kwargs):
-    """One service call, committed; a refused rule is rolled back and returned as the error."""
-    try:
-        result = action(*args, by=current_user, **kwargs)
-        db.session.commit()
-    except RuleViolation as error:
-        db.session.rollback()
-        return None, error
-    return result, None
 
 
 def _flash_outcome(error, message) -> None:
@@ -69,7 +58,7 @@ def _back_to_meet(meet_id: int):
 def programme_ncg(meet_id: int):
     undo = request.form.get("action") == "undo"
     action = heats.undo_ncg_selection if undo else heats.run_ncg_selection
-    results, error = _run(action, _get_or_404(Meet, meet_id).id)
+    results, error = run_as_current_user(action, _get_or_404(Meet, meet_id).id)
     _flash_outcome(error, results and "。".join(result.message for result in results))
     return _back_to_meet(meet_id)
 
@@ -77,7 +66,7 @@ def programme_ncg(meet_id: int):
 @bp.post("/meets/<int:meet_id>/programme/generate")
 @role_required(Role.OFFICIAL)
 def programme_generate(meet_id: int):
-    outcome, error = _run(heats.generate_meet_heats, _get_or_404(Meet, meet_id).id)
+    outcome, error = run_as_current_user(heats.generate_meet_heats, _get_or_404(Meet, meet_id).id)
     _flash_outcome(error, outcome and outcome.message)
     return _back_to_meet(meet_id)
 
@@ -88,10 +77,10 @@ def programme_bibs(meet_id: int):
     meet = _get_or_404(Meet, meet_id)
     if request.form.get("renumber"):
         confirm = request.form.get("confirm") == "yes"
-        changed, error = _run(heats.renumber_all_bibs, meet.id, confirm=confirm)
+        changed, error = run_as_current_user(heats.renumber_all_bibs, meet.id, confirm=confirm)
         message = f"ゼッケンを全件振り直しました（{changed}件変更）。"
     else:
-        changed, error = _run(heats.assign_bibs, meet.id)
+        changed, error = run_as_current_user(heats.assign_bibs, meet.id)
         message = f"ゼッケンを{changed}件採番しました。"
     _flash_outcome(error, message)
     return _back_to_meet(meet_id)
@@ -122,7 +111,7 @@ def _back_to_race(race_id: int):
 @bp.post("/programme/races/<int:race_id>/generate")
 @role_required(Role.OFFICIAL)
 def programme_race_generate(race_id: int):
-    result, error = _run(heats.generate_heats, _get_or_404(Race, race_id).id)
+    result, error = run_as_current_user(heats.generate_heats, _get_or_404(Race, race_id).id)
     _flash_outcome(error, result and result.message)
     return _back_to_race(race_id)
 
@@ -130,7 +119,7 @@ def programme_race_generate(race_id: int):
 @bp.post("/programme/races/<int:race_id>/publish")
 @role_required(Role.OFFICIAL)
 def programme_race_publish(race_id: int):
-    count, error = _run(heats.publish_race, _get_or_404(Race, race_id).id)
+    count, error = run_as_current_user(heats.publish_race, _get_or_404(Race, race_id).id)
     _flash_outcome(error, f"確定済みの組を{count}組公開しました。")
     return _back_to_race(race_id)
 
@@ -154,7 +143,7 @@ def _heat_cards(affected: list[Heat], *, error: RuleViolation | None = None):
 
 def _heat_edit(heat: Heat, action, *args, **kwargs):
     """Run an edit; answer HTMX with the affected cards, a plain form with a redirect."""
-    result, error = _run(action, *args, **kwargs)
+    result, error = run_as_current_user(action, *args, **kwargs)
     affected = [heat] if error is not None else _as_heats(result)
     if not is_htmx():
         _flash_outcome(error, "変更しました。")

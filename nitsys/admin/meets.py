@@ -7,7 +7,6 @@ and its form); without JavaScript the same links open full pages.
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user
 from sqlalchemy import and_, func, select
 
 from nitsys.admin import bp
@@ -29,7 +28,7 @@ from nitsys.models import BankAccount, Meet, Race, Role
 from nitsys.models.base import utcnow
 from nitsys.security import role_required
 from nitsys.services import meets
-from nitsys.services.errors import RuleViolation
+from nitsys.usecases import run_as_current_user
 
 FAILED = 422
 
@@ -43,17 +42,6 @@ def _race_or_404(meet: Meet, race_id: int) -> Race:
     if race is None or race.meet_id != meet.id:
         abort(404)
     return race
-
-
-def _commit(action, *args, **kwargs):
-    """Run one service call and commit; on a refused rule roll back and return the error."""
-    try:
-        result = action(*args, by=current_user, **kwargs)
-        db.session.commit()
-    except RuleViolation as error:
-        db.session.rollback()
-        return None, error
-    return result, None
 
 
 # --- meets ---------------------------------------------------------------------------------
@@ -89,9 +77,9 @@ def _save_meet(meet: Meet | None):
     form = _meet_form(meet)
     if form.validate_on_submit():
         if meet is None:
-            saved, error = _commit(meets.create_meet, form.details())
+            saved, error = run_as_current_user(meets.create_meet, form.details())
         else:
-            saved, error = _commit(meets.update_meet, meet, form.details())
+            saved, error = run_as_current_user(meets.update_meet, meet, form.details())
         if error is None:
             flash(f"「{saved.name}」を保存しました。", "success")
             return redirect(url_for("admin.meet_detail", meet_id=saved.id))
@@ -126,7 +114,7 @@ def meet_detail(meet_id: int):
 
 def _switch(meet_id: int, service, value: bool, done: str):
     meet = _meet_or_404(meet_id)
-    _, error = _commit(service, meet, value)
+    _, error = run_as_current_user(service, meet, value)
     if is_htmx():
         html = render_template(
             "admin/meets/_status.html",
@@ -182,9 +170,9 @@ def _save_race(meet: Meet, race: Race | None):
     if not form.validate_on_submit():
         return _render_race_form(meet, race, form, FAILED)
     if race is None:
-        saved, error = _commit(meets.create_race, meet, form.details())
+        saved, error = run_as_current_user(meets.create_race, meet, form.details())
     else:
-        saved, error = _commit(meets.update_race, race, form.details())
+        saved, error = run_as_current_user(meets.update_race, race, form.details())
     if error is not None:
         attach_error(form, error)
         return _render_race_form(meet, race, form, FAILED)
@@ -239,7 +227,7 @@ def race_active(meet_id: int, race_id: int):
     meet = _meet_or_404(meet_id)
     race = _race_or_404(meet, race_id)
     active = request.form.get("active") == "1"
-    _, error = _commit(meets.set_race_active, race, active)
+    _, error = run_as_current_user(meets.set_race_active, race, active)
     message = (
         error.message
         if error
@@ -274,7 +262,7 @@ def bank_accounts():
 def bank_account_create():
     form = BankAccountForm()
     if form.validate_on_submit():
-        account, error = _commit(meets.create_bank_account, form.details())
+        account, error = run_as_current_user(meets.create_bank_account, form.details())
         if error is None:
             flash(f"口座「{account}」を登録しました。", "success")
             return redirect(url_for("admin.bank_accounts"))
@@ -288,7 +276,7 @@ def bank_account_edit(account_id: int):
     account = db.session.get(BankAccount, account_id) or abort(404)
     form = BankAccountForm(obj=account)
     if form.validate_on_submit():
-        _, error = _commit(meets.update_bank_account, account, form.details())
+        _, error = run_as_current_user(meets.update_bank_account, account, form.details())
         if error is None:
             flash(f"口座「{account}」を保存しました。", "success")
             return redirect(url_for("admin.bank_accounts"))

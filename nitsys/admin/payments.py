@@ -88,7 +88,7 @@ def _row_response(application_id: int, *, error: str = "", status: int = 200, he
 @bp.post("/payments/<int:application_id>/approve")
 @role_required(Role.OFFICIAL)
 def payment_approve(application_id: int):
-    return _review(payments.approve_payment, application_id, toast="承認しました")
+    return _review(payments.approve_payment, application_id, toast="を承認しました")
 
 
 @bp.post("/payments/<int:application_id>/reject")
@@ -97,20 +97,45 @@ def payment_reject(application_id: int):
     return _review(
         payments.reject_payment,
         application_id,
-        toast="差し戻しました",
+        toast="を差し戻しました",
+        reason=request.form.get("reason", ""),
+    )
+
+
+@bp.post("/payments/<int:application_id>/adjust")
+@role_required(Role.OFFICIAL)
+def payment_adjust(application_id: int):
+    return _review(
+        payments.adjust_amount,
+        application_id,
+        toast="の請求額を調整しました",
+        amount=request.form.get("amount", ""),
         reason=request.form.get("reason", ""),
     )
 
 
 def _review(action, application_id: int, *, toast: str, **fields):
+    """Apply, render the new row from the objects in hand, then commit (no re-reading)."""
     try:
         application = action(application_id, by=current_user, **fields)
-        message = f"申込 {application.number} を{toast}。"
-        db.session.commit()
     except RuleViolation as error:
         db.session.rollback()
         return _row_response(application_id, error=error.message, status=FAILED)
-    return _row_response(application_id, headers=trigger(COUNTERS_EVENT, toast=message))
+    html = render_template("admin/payments/_row.html", row=payments.row_of(application), error="")
+    message = f"申込 {application.number} {toast}。"
+    _commit_keeping_loaded()
+    return html, 200, trigger(COUNTERS_EVENT, toast=message)
+
+
+def _commit_keeping_loaded() -> None:
+    """Commit without expiring this request's objects: the answer is already rendered, and
+    reloading the official's own row for the access log would cost a query per click."""
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True
 
 
 # --- slips -------------------------------------------------------------------------------------
@@ -129,7 +154,9 @@ def slip_file_response(slip: PaymentSlip, *, thumbnail: bool = False) -> Respons
     )
     response.set_etag(etag)
     response.headers["Cache-Control"] = f"private, max-age={SLIP_CACHE_SECONDS}"
+    # Explicit, so the app-wide defaults (DENY / frame-ancestors 'none') do not apply.
     response.headers["Content-Security-Policy"] = SLIP_CSP
+    response.headers["X-Frame-Options"] = "SAMEORIGIN"
     if not thumbnail:
         response.headers["Content-Disposition"] = content_disposition(
             slip.original_filename or f"slip-{slip.id}", inline=True

@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 from sqlalchemy import func, inspect, select
 from werkzeug.security import generate_password_hash
 
-from nitsys.demo import accounts, athletes, entries, meets, payments
+from nitsys.demo import accounts, athletes, entries, heats, meets, payments
 from nitsys.demo.context import DEMO_PASSWORD, DemoContext, Step, demo_email
 from nitsys.extensions import db
 from nitsys.formatting import TOKYO
@@ -43,6 +43,7 @@ STEPS: list[Step] = [
     meets.create_meets,
     entries.create_entries,
     payments.create_payments,
+    heats.build_programme,
 ]
 
 

@@ -20,13 +20,20 @@ from nitsys.models.enums import (
     RaceGender,
     Role,
 )
+from nitsys.models.exports import ExportLog
 from nitsys.models.heats import Heat, HeatSlot
 from nitsys.models.meets import BankAccount, Meet, Race
 from nitsys.models.outbox import OutboxMessage
-from nitsys.models.payments import PaymentApproval, PaymentSlip, SlipReview
+from nitsys.models.payments import (
+    ApplicationAdjustment,
+    PaymentApproval,
+    PaymentSlip,
+    SlipReview,
+)
 from nitsys.models.system import SystemSetting
 
 __all__ = [
+    "ApplicationAdjustment",
     "AccountType",
     "Application",
     "ApplicationStatus",
@@ -38,6 +45,7 @@ __all__ = [
     "EntryImport",
     "EntryReview",
     "EntryStatus",
+    "ExportLog",
     "Gender",
     "Heat",
     "HeatOrder",

@@ -119,6 +119,11 @@ class Application(OwnedMixin, TimestampMixin, db.Model):
         return self.status is ApplicationStatus.DRAFT
 
     @property
+    def amount_due(self) -> int:
+        """The snapshot plus the officials' adjustments (`adjustment_total`, see payments.py)."""
+        return self.total_amount + (self.adjustment_total or 0)
+
+    @property
     def was_rejected(self) -> bool:
         return self.status is ApplicationStatus.AWAITING_PAYMENT and bool(self.rejection_reason)
 

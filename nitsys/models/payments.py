@@ -5,6 +5,9 @@ Every upload is kept (`PaymentSlip`), with its bytes in the database so that bac
 exactly once: `PaymentApproval.application_id` is unique, so even a lock bypassed by mistake
 cannot record a second approval. A forced approval (強制承認) is an approval row with
 `forced` set and a required reason; it may have no slip at all.
+
+Money changes only through an `ApplicationAdjustment` (SPEC §5): the submission snapshot
+(`total_amount`) never changes, and the amount due is the snapshot plus the adjustments.
 """
 
 from __future__ import annotations
@@ -18,9 +21,11 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Text,
+    func,
+    select,
     text,
 )
-from sqlalchemy.orm import Mapped, backref, deferred, mapped_column, relationship
+from sqlalchemy.orm import Mapped, backref, column_property, deferred, mapped_column, relationship
 
 from nitsys.extensions import db
 from nitsys.models.accounts import User
@@ -95,7 +100,7 @@ class PaymentSlip(TimestampMixin, db.Model):
     def amount_mismatch(self) -> bool:
         return (
             self.declared_amount is not None
-            and self.declared_amount != self.application.total_amount
+            and self.declared_amount != self.application.amount_due
         )
 
     def __repr__(self) -> str:
@@ -131,3 +136,39 @@ class PaymentApproval(TimestampMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<PaymentApproval app={self.application_id} forced={self.forced}>"
+
+
+class ApplicationAdjustment(TimestampMixin, db.Model):
+    """An official's explicit change of what an application owes (yen; negative lowers it)."""
+
+    __tablename__ = "application_adjustments"
+    __table_args__ = (
+        CheckConstraint("amount <> 0", name="amount_nonzero"),
+        CheckConstraint("reason <> ''", name="adjustment_has_reason"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("applications.id", ondelete="RESTRICT"), index=True
+    )
+    amount: Mapped[int]
+    reason: Mapped[str] = mapped_column(Text)
+    by_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    application: Mapped[Application] = relationship(
+        backref=backref("adjustments", order_by="ApplicationAdjustment.id", lazy="select")
+    )
+    by: Mapped[User] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<ApplicationAdjustment app={self.application_id} {self.amount:+d}>"
+
+
+# Loaded with every application in the same SELECT (no extra query); `amount_due` adds it.
+Application.adjustment_total = column_property(
+    select(func.coalesce(func.sum(ApplicationAdjustment.amount), 0))
+    .where(ApplicationAdjustment.application_id == Application.id)
+    .correlate_except(ApplicationAdjustment)
+    .scalar_subquery()
+)

@@ -1,7 +1,8 @@
 """領収書 (receipt) of a paid application, A4 portrait (SPEC §5, reference flows §3.4.7).
 
-The amount is the submission snapshot (never recomputed), the issue date is the approval day
-in JST, and the addressee is the organization or the individual's own name.
+The amount is the submission snapshot plus the officials' explicit adjustments (each listed in
+the breakdown), the issue date is the approval day in JST, and the addressee is the
+organization or the individual's own name.
 """
 
 from __future__ import annotations
@@ -44,6 +45,16 @@ def seal_path() -> str:
     return str(default) if default.is_file() else ""
 
 
+def _adjustment_lines(application) -> list[str]:
+    if not application.adjustments:
+        return []
+    lines = [f"申込時の合計: {yen(application.total_amount)}"]
+    for adjustment in application.adjustments:
+        sign = "－" if adjustment.amount < 0 else "＋"
+        lines.append(f"調整（{adjustment.reason[:40]}）: {sign}{yen(abs(adjustment.amount))}")
+    return lines
+
+
 def receipt_pdf(application) -> bytes:
     meet = application.meet
     approval = application.approval
@@ -72,7 +83,7 @@ def receipt_pdf(application) -> bytes:
     pdf.drawString(25 * mm, box_top - 10 * mm, "金額")
     pdf.rect(45 * mm, box_top - 16 * mm, 120 * mm, 15 * mm)
     pdf.setFont(font, 22)
-    pdf.drawCentredString(105 * mm, box_top - 11 * mm, f"{yen(application.total_amount)}-")
+    pdf.drawCentredString(105 * mm, box_top - 11 * mm, f"{yen(application.amount_due)}-")
 
     pdf.setFont(font, 11)
     lines = [
@@ -82,7 +93,8 @@ def receipt_pdf(application) -> bytes:
         "【内訳】",
         f"エントリー数: {application.entry_count}件",
         f"参加料単価: {yen(application.unit_fee)}",
-        f"合計金額: {yen(application.total_amount)}",
+        *_adjustment_lines(application),
+        f"合計金額: {yen(application.amount_due)}",
         f"申込番号: {application.number}",
     ]
     y = box_top - 30 * mm

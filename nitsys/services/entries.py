@@ -10,6 +10,7 @@ row locks on the races involved.
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -60,11 +61,14 @@ def read_optional_time(value, race: Race) -> int | None:
 # The rules (one place)
 
 
-def ownership_of(by: User, athlete: Athlete) -> dict:
-    """Whose application an entry goes into: the participant's, or (official's late entry)
-    the athlete's owner."""
+def ownership_of(by: User, athlete: Athlete, chosen: dict | None = None) -> dict:
+    """Whose application an entry goes into: the participant's own, or (official's late entry)
+    the team the official chose, else the athlete's owner."""
     if by.is_official:
-        return {"organization_id": athlete.organization_id, "owner_user_id": athlete.owner_user_id}
+        return chosen or {
+            "organization_id": athlete.organization_id,
+            "owner_user_id": athlete.owner_user_id,
+        }
     return Application.ownership_for(by)
 
 
@@ -89,9 +93,10 @@ def check_entry(
     race: Race,
     declared_time: int,
     exclude_entry_id: int | None = None,
+    owner: dict | None = None,
 ) -> None:
     """Every per-entry rule of SPEC §4 except the window and capacity at submission."""
-    owner = ownership_of(by, athlete)
+    owner = ownership_of(by, athlete, owner)
     if (
         not athlete.is_active
         or athlete.organization_id != owner["organization_id"]
@@ -266,10 +271,13 @@ def add_entry(
     personal_best=None,
     note: str = "",
     override_window: bool = False,
+    owner: dict | None = None,
 ) -> Entry:
     """Add one athlete × race to the owner's draft (created on first add).
 
-    Times are raw input (text or spreadsheet cell) read by the one time parser.
+    Times are raw input (text or spreadsheet cell) read by the one time parser. `owner` (an
+    official's late entry only; ignored for participants) is the team whose roster must hold
+    the athlete.
     """
     meet = _get(Meet, meet_id)
     race = db.session.get(Race, race_id) if race_id else None
@@ -281,9 +289,10 @@ def add_entry(
     overridden = check_window(meet, by, override=override_window)
     declared = read_time(declared_time, race)
     best = read_optional_time(personal_best, race)
-    check_entry(by=by, athlete=athlete, race=race, declared_time=declared)
+    ownership = ownership_of(by, athlete, owner)
+    check_entry(by=by, athlete=athlete, race=race, declared_time=declared, owner=ownership)
     _check_not_full(race)
-    draft = _draft_for(by, meet, ownership_of(by, athlete))
+    draft = _draft_for(by, meet, ownership)
     entry = Entry(
         application=draft,
         athlete=athlete,
@@ -357,8 +366,13 @@ def _require_draft(entry: Entry) -> None:
 # Submission
 
 
-def submit_application(application_id: int, *, by: User) -> Application:
-    """Freeze the draft: entries → submitted, fee snapshot, payment reference, email."""
+def submit_application(
+    application_id: int, *, by: User, override_window: bool = False
+) -> Application:
+    """Freeze the draft: entries → submitted, fee snapshot, payment reference, email.
+
+    `override_window`: an official's late entry after the window (audited).
+    """
     application = db.session.scalar(
         select(Application).where(Application.id == application_id).with_for_update()
     )
@@ -372,8 +386,13 @@ def submit_application(application_id: int, *, by: User) -> Application:
     if not entries:
         raise RuleViolation("エントリーがありません。選手と種目を追加してから提出してください。")
     meet = application.meet
-    check_window(meet, by)
+    if check_window(meet, by, override=override_window):
+        audit.record(by, "application.window_override", application, meet_id=meet.id)
     races = _lock_races({entry.race_id for entry in entries})
+    owner = {
+        "organization_id": application.organization_id,
+        "owner_user_id": application.owner_user_id,
+    }
     for entry in entries:
         check_entry(
             by=by,
@@ -381,6 +400,7 @@ def submit_application(application_id: int, *, by: User) -> Application:
             race=races[entry.race_id],
             declared_time=entry.declared_time,
             exclude_entry_id=entry.id,
+            owner=owner,
         )
     _check_capacity(races, Counter(entry.race_id for entry in entries))
     for entry in entries:
@@ -395,7 +415,7 @@ def submit_application(application_id: int, *, by: User) -> Application:
             application, "number", "status", "unit_fee", "entry_count", "total_amount"
         ),
     )
-    _mail_submitted(application, by)
+    _mail_submitted(application)
     return application
 
 
@@ -432,16 +452,35 @@ def _freeze(application: Application, by: User, *, count: int) -> None:
     application.status = ApplicationStatus.AWAITING_PAYMENT
 
 
-def _mail_submitted(application: Application, by: User) -> None:
+@dataclass(frozen=True)
+class Contact:
+    email: str
+    full_name: str
+
+
+def contact_for(application: Application) -> Contact:
+    """Who is mailed about an application: the team member who submitted (or created) it; when
+    an official did both (late entry), the owner — the individual, or the team's representative."""
+    for user in (application.submitted_by, application.created_by):
+        if user is not None and not user.is_official:
+            return Contact(user.email, user.full_name)
+    if application.owner_user is not None:
+        return Contact(application.owner_user.email, application.owner_user.full_name)
+    team = application.organization
+    return Contact(team.representative_email, team.representative_name)
+
+
+def _mail_submitted(application: Application) -> None:
+    contact = contact_for(application)
     outbox.enqueue(
-        by.email,
+        contact.email,
         "application_submitted",
         subject=f"エントリー申込を受け付けました（申込番号 {application.number}）",
         dedupe_key=f"application-submitted-{application.id}",
         application=application,
         meet=application.meet,
         bank_account=application.meet.bank_account,
-        user=by,
+        user=contact,
     )
 
 

@@ -1,4 +1,5 @@
-"""Entry review by officials (SPEC §5): verify, reject with a reason, correct a declared time.
+"""Entry review by officials (SPEC §5): verify, reject with a reason, correct a declared time,
+and a late entry on behalf of a team after the window.
 
 Each decision is audited and the coach is told by mail once. A rejection frees the entry's
 slot and takes it out of the heat pool (status `rejected`); the application total stays the
@@ -12,16 +13,27 @@ from sqlalchemy.orm import joinedload
 
 from nitsys.domain.times import format_time
 from nitsys.extensions import db
-from nitsys.models import Application, Entry, EntryReview, EntryStatus, User
+from nitsys.models import (
+    Application,
+    ApplicationStatus,
+    Athlete,
+    Entry,
+    EntryReview,
+    EntryStatus,
+    Heat,
+    HeatSlot,
+    Organization,
+    User,
+)
 from nitsys.models.base import utcnow
-from nitsys.services import audit, outbox
-from nitsys.services.entries import read_time
+from nitsys.services import audit, entries, outbox, payments
+from nitsys.services.entries import contact_for, read_time
 from nitsys.services.errors import NotFound, RuleViolation
 
 REVIEWABLE = (EntryStatus.SUBMITTED, EntryStatus.CONFIRMED)
 
 
-def _reviewable(entry_id: int) -> Entry:
+def _reviewable(entry_id: int, *, changes_heats: bool = False) -> Entry:
     entry = db.session.scalar(
         select(Entry)
         .where(Entry.id == entry_id)
@@ -34,7 +46,24 @@ def _reviewable(entry_id: int) -> Entry:
         raise RuleViolation(
             f"{entry.athlete.full_name}のエントリーは{entry.status.label}のため審査できません。"
         )
+    if changes_heats:
+        _refuse_if_heat_locked(entry)
     return entry
+
+
+def _refuse_if_heat_locked(entry: Entry) -> None:
+    """Rejecting or correcting changes who runs where: only before the entry's heat is locked."""
+    heat_number = db.session.scalar(
+        select(Heat.number)
+        .join(HeatSlot, HeatSlot.heat_id == Heat.id)
+        .where(HeatSlot.entry_id == entry.id, Heat.locked.is_(True))
+    )
+    if heat_number is not None:
+        raise RuleViolation(
+            f"{entry.athlete.full_name}は{entry.race.name}の確定済みの組（{heat_number}組）に"
+            "入っているため、却下・タイム訂正はできません。管理者が組の確定を解除してから"
+            "行ってください。"
+        )
 
 
 def _review_of(entry: Entry) -> EntryReview:
@@ -45,7 +74,7 @@ def _review_of(entry: Entry) -> EntryReview:
 
 def _tell_coach(entry: Entry, kind: str, subject: str, dedupe: str, **context) -> None:
     application: Application = entry.application
-    recipient = application.submitted_by or application.created_by
+    recipient = contact_for(application)
     outbox.enqueue(
         recipient.email,
         "entry_review",
@@ -74,7 +103,7 @@ def reject_entry(entry_id: int, *, by: User, reason: str) -> Entry:
     reason = (reason or "").strip()
     if not reason:
         raise RuleViolation("却下の理由を入力してください。", field="reason")
-    entry = _reviewable(entry_id)
+    entry = _reviewable(entry_id, changes_heats=True)
     review = _review_of(entry)
     before = audit.snapshot(entry, "status")
     review.rejection_reason = reason
@@ -89,8 +118,17 @@ def reject_entry(entry_id: int, *, by: User, reason: str) -> Entry:
     return entry
 
 
+def adjust_fee(entry_id: int, *, by: User, amount: str, reason: str) -> Entry:
+    """The explicit second step after a rejection: change what the entry's application owes."""
+    entry = db.session.get(Entry, entry_id)
+    if entry is None:
+        raise NotFound()
+    payments.adjust_amount(entry.application_id, by=by, amount=amount, reason=reason)
+    return entry
+
+
 def correct_declared_time(entry_id: int, *, by: User, value) -> Entry:
-    entry = _reviewable(entry_id)
+    entry = _reviewable(entry_id, changes_heats=True)
     corrected = read_time(value, entry.race)
     if corrected == entry.declared_time:
         raise RuleViolation("申告タイムが変わっていません。", field="declared_time")
@@ -105,3 +143,87 @@ def correct_declared_time(entry_id: int, *, by: User, value) -> Entry:
         before=format_time(before), after=format_time(corrected),
     )  # fmt: skip
     return entry
+
+
+# ---------------------------------------------------------------------------------------------
+# Late entry on behalf of a team (代理エントリー)
+
+
+def parse_owner(value: str) -> dict:
+    """A team choice from the form: "o<organization id>" or "u<individual user id>"."""
+    kind, number = (value or "")[:1], (value or "")[1:]
+    if kind in {"o", "u"} and number.isdigit():
+        if kind == "o" and db.session.get(Organization, int(number)) is not None:
+            return {"organization_id": int(number), "owner_user_id": None}
+        if kind == "u" and db.session.get(User, int(number)) is not None:
+            return {"organization_id": None, "owner_user_id": int(number)}
+    raise RuleViolation("エントリーするチーム（団体または個人）を選んでください。", field="owner")
+
+
+def owner_choices() -> list[tuple[str, str]]:
+    """Every active team and every individual with a roster, as (form value, label)."""
+    teams = db.session.scalars(
+        select(Organization)
+        .where(Organization.is_active.is_(True))
+        .order_by(Organization.name_kana)
+    )
+    people = db.session.scalars(
+        select(User)
+        .where(User.id.in_(select(Athlete.owner_user_id)), User.is_active.is_(True))
+        .order_by(User.full_name_kana)
+    )
+    return [(f"o{team.id}", team.name) for team in teams] + [
+        (f"u{person.id}", f"{person.full_name}（個人）") for person in people
+    ]
+
+
+def roster(owner: dict) -> list[Athlete]:
+    return db.session.scalars(
+        select(Athlete)
+        .where(
+            Athlete.is_active.is_(True),
+            Athlete.organization_id == owner["organization_id"]
+            if owner["organization_id"]
+            else Athlete.owner_user_id == owner["owner_user_id"],
+        )
+        .order_by(Athlete.last_name_kana, Athlete.first_name_kana)
+    ).all()
+
+
+def late_entry(
+    *, by: User, meet_id: int, owner: str, athlete_id, race_id, declared_time
+) -> Application:
+    """An official enters an athlete of the chosen team after the window and submits it as
+    that team's application: the same rules as every channel, the window override audited,
+    the team mailed the amount and bank details."""
+    if not by.is_official:
+        raise NotFound()
+    ownership = parse_owner(owner)
+    _refuse_pending_draft(meet_id, ownership)
+    entry = entries.add_entry(
+        by,
+        meet_id=meet_id,
+        athlete_id=athlete_id,
+        race_id=race_id,
+        declared_time=declared_time,
+        override_window=True,
+        owner=ownership,
+    )
+    return entries.submit_application(entry.application_id, by=by, override_window=True)
+
+
+def _refuse_pending_draft(meet_id: int, ownership: dict) -> None:
+    """The late entry is submitted at once, so it must not carry the team's own unsent draft."""
+    draft = db.session.scalar(
+        select(Application).where(
+            Application.meet_id == meet_id,
+            Application.status == ApplicationStatus.DRAFT,
+            Application.organization_id == ownership["organization_id"],
+            Application.owner_user_id == ownership["owner_user_id"],
+        )
+    )
+    if draft is not None and draft.entries:
+        raise RuleViolation(
+            f"{draft.owner_label}には未提出の下書き（申込 {draft.number}、{len(draft.entries)}件）"
+            "があります。代理エントリーに混ざらないよう、先に下書きを提出するか削除してください。"
+        )

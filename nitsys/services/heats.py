@@ -578,8 +578,13 @@ def set_heat_start(heat_id: int, start_at: datetime | None, *, by: User) -> Heat
     return heat
 
 
-def heat_times(race: Race, heats: list[Heat]) -> dict[int, HeatTimes]:
-    """Start and call time of each heat, by heat id."""
+def heat_times(
+    race: Race, heats: list[Heat], *, call_offset_minutes: int | None = None
+) -> dict[int, HeatTimes]:
+    """Start and call time of each heat, by heat id. Pass the meet's call offset when the
+    race's meet is not loaded, to save that query."""
+    if call_offset_minutes is None:
+        call_offset_minutes = race.meet.call_offset_minutes
     count = max((heat.number for heat in heats), default=0)
     overrides = {heat.number: heat.start_at for heat in heats if heat.start_at is not None}
     times = race_timetable(
@@ -587,7 +592,7 @@ def heat_times(race: Race, heats: list[Heat]) -> dict[int, HeatTimes]:
         race.first_start_at,
         race.heat_interval_minutes,
         overrides=overrides,
-        call_offset_minutes=race.meet.call_offset_minutes,
+        call_offset_minutes=call_offset_minutes,
     )
     return {heat.id: times[heat.number - 1] for heat in heats}
 

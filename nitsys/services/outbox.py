@@ -29,13 +29,21 @@ MAX_ATTEMPTS = 8
 
 
 def enqueue(
-    to_address: str, template: str, *, subject: str, dedupe_key: str | None = None, **context
+    to_address: str,
+    template: str,
+    *,
+    subject: str,
+    dedupe_key: str | None = None,
+    check_duplicate: bool = True,
+    **context,
 ) -> OutboxMessage:
     """Queue `templates/emails/<template>.txt` (and `.html` when present) for `to_address`.
 
     With a `dedupe_key`, a second call for the same key returns the first message unchanged.
+    `check_duplicate=False` skips that look-up when the caller already holds the row lock that
+    makes a duplicate impossible; the unique `dedupe_key` still refuses one at commit.
     """
-    if dedupe_key:
+    if dedupe_key and check_duplicate:
         existing = db.session.scalar(
             select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key)
         )

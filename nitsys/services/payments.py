@@ -4,6 +4,11 @@ Every transition locks the application row (SELECT … FOR UPDATE) before readin
 two officials clicking at once queue up: the first approves, the second is told who approved
 and when. `PaymentApproval.application_id` is unique as a last line of defence, and each mail
 carries a dedupe key, so no transition is ever mailed twice.
+
+The lock query also loads what a review needs (slips, entries, owner) so that an approval is
+one SELECT plus its writes. Under PostgreSQL READ COMMITTED the locked row is re-read fresh
+after waiting for another transaction, but rows joined to it come from the statement's
+snapshot; hence the fresh look-ups in `_paid_by` and `pending_slip` when they disagree.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from nitsys.extensions import db
 from nitsys.formatting import TOKYO, jst
 from nitsys.models import (
     Application,
+    ApplicationAdjustment,
     ApplicationStatus,
     Entry,
     EntryStatus,
@@ -38,6 +44,7 @@ from nitsys.models import (
 from nitsys.models.base import utcnow
 from nitsys.models.payments import MAX_SLIP_BYTES
 from nitsys.services import audit, outbox
+from nitsys.services.entries import contact_for
 from nitsys.services.errors import NotFound, RuleViolation
 
 security_log = logging.getLogger("nitsys.security")
@@ -118,26 +125,46 @@ def pdf_icon() -> bytes:
 # Locking and guards
 
 
-def lock_application(application_id: int) -> Application:
-    """The application row locked (SELECT … FOR UPDATE), with what the mails show."""
-    application = db.session.scalar(
-        select(Application)
-        .where(Application.id == application_id)
-        .options(
-            joinedload(Application.meet),
-            joinedload(Application.organization),
-            joinedload(Application.owner_user),
-            joinedload(Application.submitted_by),
+def lock_application(application_id: int, *, with_entries: bool = False) -> Application:
+    """The application row locked (SELECT … FOR UPDATE of it only), loaded in the same query
+    with its slips, approval and what the mails and the review row show."""
+    options = [
+        joinedload(Application.meet),
+        joinedload(Application.organization),
+        joinedload(Application.owner_user),
+        joinedload(Application.submitted_by),
+        joinedload(Application.approval),
+        joinedload(Application.slips),
+    ]
+    if with_entries:
+        options.append(
+            joinedload(Application.entries).options(
+                joinedload(Entry.athlete), joinedload(Entry.race)
+            )
         )
-        .with_for_update(of=Application)
+    application = (
+        db.session.scalars(
+            select(Application)
+            .where(Application.id == application_id)
+            .options(*options)
+            .with_for_update(of=Application)
+        )
+        .unique()
+        .one_or_none()
     )
     if application is None:
         raise NotFound()
     return application
 
 
+def _paid_by(application: Application) -> PaymentApproval:
+    return application.approval or db.session.scalar(
+        select(PaymentApproval).where(PaymentApproval.application_id == application.id)
+    )
+
+
 def _already_paid_message(application: Application) -> str:
-    approval = application.approval
+    approval = _paid_by(application)
     how = "強制承認" if approval.forced else "承認"
     return (
         f"申込 {application.number} は既に{approval.approved_by.full_name}さんが"
@@ -157,16 +184,12 @@ def _require_under_review(application: Application, action: str) -> None:
 
 
 def pending_slip(application: Application) -> PaymentSlip | None:
-    return db.session.scalar(
-        select(PaymentSlip).where(
-            PaymentSlip.application_id == application.id,
-            PaymentSlip.review == SlipReview.PENDING,
-        )
-    )
-
-
-def _recipient(application: Application) -> User:
-    return application.submitted_by or application.created_by
+    """The slip waiting for review, from the slips loaded with the locked application."""
+    found = next((s for s in application.slips if s.review is SlipReview.PENDING), None)
+    if found is None and application.status is ApplicationStatus.UNDER_REVIEW:
+        db.session.refresh(application, ["slips"])  # uploaded while we waited for the lock
+        found = next((s for s in application.slips if s.review is SlipReview.PENDING), None)
+    return found
 
 
 # ---------------------------------------------------------------------------------------------
@@ -244,7 +267,7 @@ def upload_slip(
 
 def approve_payment(application_id: int, *, by: User) -> Application:
     """Under review → paid: the pending slip approved, every submitted entry confirmed."""
-    application = lock_application(application_id)
+    application = lock_application(application_id, with_entries=True)
     _require_under_review(application, "承認")
     slip = pending_slip(application)
     slip.review = SlipReview.APPROVED
@@ -279,12 +302,13 @@ def reject_payment(application_id: int, *, by: User, reason: str) -> Application
         before=before,
         after={**audit.snapshot(application, *APPLICATION_FIELDS), "slip_id": slip.id},
     )
-    recipient = _recipient(application)
+    recipient = contact_for(application)
     outbox.enqueue(
         recipient.email,
         "payment_rejected",
         subject=f"入金確認について（申込番号 {application.number}）",
         dedupe_key=f"payment.rejected:{slip.id}",
+        check_duplicate=False,  # the slip was pending under our lock: first and only time
         application=application,
         meet=application.meet,
         reason=reason,
@@ -298,7 +322,7 @@ def force_approve(application_id: int, *, by: User, reason: str) -> Application:
     reason = (reason or "").strip()
     if not reason:
         raise RuleViolation("強制承認の理由を入力してください。", field="reason")
-    application = lock_application(application_id)
+    application = lock_application(application_id, with_entries=True)
     if application.status is ApplicationStatus.PAID:
         raise RuleViolation(_already_paid_message(application))
     if application.status is ApplicationStatus.DRAFT:
@@ -323,13 +347,13 @@ def _mark_paid(
     forced_reason: str = "",
 ) -> None:
     before = audit.snapshot(application, *APPLICATION_FIELDS)
-    # By id, not relationship: assigning the backref would load the (absent) approval first.
+    # `lock_application` loaded the (absent) approval, so this assignment costs no query.
     approval = PaymentApproval(
-        application_id=application.id,
+        application=application,
         slip=slip,
         approved_by=by,
         approved_at=utcnow(),
-        amount=application.total_amount,
+        amount=application.amount_due,
         forced=bool(forced_reason),
         reason=forced_reason,
     )
@@ -351,12 +375,13 @@ def _mark_paid(
             "reason": forced_reason,
         },
     )
-    recipient = _recipient(application)
+    recipient = contact_for(application)
     outbox.enqueue(
         recipient.email,
         "payment_approved",
         subject=f"入金確認完了のお知らせ（申込番号 {application.number}）",
         dedupe_key=f"payment.approved:{application.id}",
+        check_duplicate=False,  # status was unpaid under our lock: first and only time
         application=application,
         meet=application.meet,
         entries=confirmed,
@@ -367,15 +392,10 @@ def _mark_paid(
 
 def _confirm_entries(application: Application) -> list[Entry]:
     """Submitted → confirmed; withdrawn entries stay withdrawn."""
-    entries = db.session.scalars(
-        select(Entry)
-        .where(Entry.application_id == application.id, Entry.status == EntryStatus.SUBMITTED)
-        .options(joinedload(Entry.athlete), joinedload(Entry.race))
-        .order_by(Entry.id)
-    ).all()
+    entries = [e for e in application.entries if e.status is EntryStatus.SUBMITTED]
     for entry in entries:
         entry.status = EntryStatus.CONFIRMED
-    return list(entries)
+    return entries
 
 
 def _log_force(application: Application, by: User, reason: str) -> None:
@@ -393,6 +413,56 @@ def _log_force(application: Application, by: User, reason: str) -> None:
         security_log.warning(
             "payment.force_approve %s", " ".join(f"{k}={v}" for k, v in fields.items())
         )
+
+
+# ---------------------------------------------------------------------------------------------
+# Amount adjustments
+
+
+def read_adjustment(value: str) -> int:
+    """A typed yen amount with its sign: "-2,000", "−2000円", "+500"."""
+    text = (value or "").translate(str.maketrans("−－＋０１２３４５６７８９", "--+0123456789"))
+    text = text.replace(",", "").replace("，", "").replace("¥", "").replace("円", "").strip()
+    digits = text.lstrip("+-")
+    if not digits.isdigit() or int(digits) == 0:
+        raise RuleViolation(
+            "調整額は円単位の整数で入力してください（減額は -2000 のようにマイナスを付けます）。",
+            field="amount",
+        )
+    return -int(digits) if text.startswith("-") else int(digits)
+
+
+def adjust_amount(application_id: int, *, by: User, amount: str, reason: str) -> Application:
+    """An explicit, audited change of the amount due; the submission snapshot stays as it is."""
+    if not by.is_official:
+        raise NotFound()
+    reason = (reason or "").strip()
+    change = read_adjustment(amount)
+    if not reason:
+        raise RuleViolation("金額調整の理由を入力してください。", field="reason")
+    application = lock_application(application_id)
+    if application.is_draft:
+        raise RuleViolation(f"申込 {application.number} はまだ提出されていないため調整できません。")
+    before = application.amount_due
+    if before + change < 0:
+        raise RuleViolation(
+            f"調整後の金額がマイナスになります（現在の請求額 {before:,}円）。", field="amount"
+        )
+    adjustment = ApplicationAdjustment(
+        application_id=application.id, amount=change, reason=reason[:500], by_id=by.id
+    )
+    db.session.add(adjustment)
+    db.session.flush()
+    db.session.expire(application, ["adjustment_total", "adjustments"])
+    audit.record(
+        by,
+        "application.adjust",
+        application,
+        meet_id=application.meet_id,
+        before={"amount_due": before},
+        after={"amount_due": before + change, "adjustment": change, "reason": reason},
+    )
+    return application
 
 
 # ---------------------------------------------------------------------------------------------
@@ -417,7 +487,7 @@ def remind_unpaid(*, days: int = 3, now: datetime | None = None) -> int:
     queued = 0
     for application in applications:
         deadline = application.meet.payment_deadline
-        recipient = _recipient(application)
+        recipient = contact_for(application)
         message = outbox.enqueue(
             recipient.email,
             "payment_reminder",
@@ -532,13 +602,18 @@ def review_rows(
     if mismatch_only:
         query = query.where(
             PaymentSlip.declared_amount.is_not(None),
-            PaymentSlip.declared_amount != Application.total_amount,
+            PaymentSlip.declared_amount != Application.total_amount + Application.adjustment_total,
         )
     query = query.order_by(
         PaymentSlip.uploaded_at.is_(None), PaymentSlip.uploaded_at, Application.id
     )
     rows = db.session.execute(query.limit(limit).offset(offset)).unique().all()
     return [ReviewRow(application, slip) for application, slip in rows]
+
+
+def row_of(application: Application) -> ReviewRow:
+    """The desk row of an application already loaded by `lock_application` (no query)."""
+    return ReviewRow(application, max(application.slips, key=lambda s: s.id, default=None))
 
 
 def review_row(application_id: int) -> ReviewRow:
@@ -583,6 +658,8 @@ EXPORT_HEADER = (
     "状態",
     "エントリー数",
     "参加料単価",
+    "申込時合計",
+    "調整額",
     "請求金額",
     "申告振込金額",
     "振込名義",
@@ -609,6 +686,8 @@ def export_rows(meet_id: int) -> list[list]:
                 application.entry_count,
                 application.unit_fee,
                 application.total_amount,
+                application.adjustment_total,
+                application.amount_due,
                 slip.declared_amount if slip else None,
                 slip.payer_name if slip else "",
                 slip.transfer_date.isoformat() if slip and slip.transfer_date else "",

@@ -1,0 +1,403 @@
+"""Day-of check-in (受付・点呼, SPEC §7): desk search, the call-room roster, DNS, live progress.
+
+Only runners of locked (確定) heats are on the desk. Every change names its target state
+(`set_checked_in(slot, True)`), so two desks tapping the same runner at once end in the state
+both asked for instead of flipping each other; the slot row is locked first and a request for
+the state the slot already has changes nothing and writes no audit row.
+
+State rules (defect 33):
+- a DNS runner is never checked in: marking DNS clears the check-in;
+- checking in a DNS runner is refused — the desk undoes the DNS explicitly first, so a mistaken
+  tap on a DNS card cannot silently bring a runner back;
+- DNS sets the entry to `dns`, undoing it sets the entry back to `confirmed`.
+Unpaid, withdrawn or rejected runners cannot be checked in or marked DNS: the server refuses
+and names the trouble desk (トラブルデスク). Undoing a check-in is always allowed.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import case, func, literal, or_, select
+
+from nitsys.domain.kana import to_katakana
+from nitsys.extensions import db
+from nitsys.models import (
+    Application,
+    ApplicationStatus,
+    Athlete,
+    Entry,
+    EntryStatus,
+    Heat,
+    HeatSlot,
+    Meet,
+    Organization,
+    Race,
+    User,
+)
+from nitsys.models.base import utcnow
+from nitsys.services import audit
+from nitsys.services.errors import NotFound, RuleViolation
+from nitsys.services.heats import heat_times
+
+SEARCH_LIMIT = 50
+NEAR_CALL = timedelta(minutes=30)
+TROUBLE_DESK = "トラブルデスク（会計）へ案内してください。"
+_AUDITED = ("checked_in", "checked_in_at", "checked_in_by_id", "dns")
+
+
+@dataclass(frozen=True)
+class DeskCard:
+    """One runner as the desk sees it (search card and call-room row)."""
+
+    slot_id: int
+    entry_id: int
+    meet_id: int
+    bib: int | None
+    position: int
+    name: str
+    kana: str
+    romaji: str
+    team: str
+    race_name: str
+    heat_id: int
+    heat_number: int
+    start: datetime | None
+    call: datetime | None
+    paid: bool
+    payment_label: str
+    entry_status: EntryStatus
+    checked_in: bool
+    checked_in_at: datetime | None
+    dns: bool
+
+    @property
+    def on_desk(self) -> bool:
+        """Whether the desk may check this runner in (else: the trouble desk)."""
+        return self.paid and self.entry_status in (EntryStatus.CONFIRMED, EntryStatus.DNS)
+
+    @property
+    def state_label(self) -> str:
+        if self.dns:
+            return "欠場（DNS）"
+        return "点呼済み" if self.checked_in else "未点呼"
+
+
+# ---------------------------------------------------------------------------------------------
+# Changing a runner's state
+
+
+def set_checked_in(slot_id: int, checked_in: bool, *, by: User) -> bool:
+    """Put the runner in the named check-in state; True when something changed."""
+    slot, entry = _locked_slot(slot_id)
+    if slot.checked_in == checked_in:
+        return False
+    if checked_in:
+        _refuse_off_desk(entry)
+        if slot.dns:
+            raise RuleViolation(
+                "欠場（DNS）の選手です。点呼するには先に「DNS取消」を押してください。"
+            )
+    before = audit.snapshot(slot, *_AUDITED)
+    slot.checked_in = checked_in
+    slot.checked_in_at = utcnow() if checked_in else None
+    slot.checked_in_by_id = by.id if checked_in else None
+    _audit(by, "checkin.set_checked_in", slot, before)
+    return True
+
+
+def set_dns(slot_id: int, dns: bool, *, by: User) -> bool:
+    """Mark the runner DNS (clearing any check-in) or undo it; True when something changed."""
+    slot, entry = _locked_slot(slot_id)
+    if slot.dns == dns:
+        return False
+    _refuse_off_desk(entry)
+    before = audit.snapshot(slot, *_AUDITED)
+    slot.dns = dns
+    if dns:
+        slot.checked_in, slot.checked_in_at, slot.checked_in_by_id = False, None, None
+    entry.status = EntryStatus.DNS if dns else EntryStatus.CONFIRMED
+    _audit(by, "checkin.set_dns", slot, before)
+    return True
+
+
+def _locked_slot(slot_id: int) -> tuple[HeatSlot, Entry]:
+    """The slot and its entry, row-locked and fresh from the database."""
+    row = db.session.execute(
+        select(HeatSlot, Entry, Heat.locked)
+        .join(Entry, Entry.id == HeatSlot.entry_id)
+        .join(Heat, Heat.id == HeatSlot.heat_id)
+        .where(HeatSlot.id == slot_id)
+        .with_for_update(of=[HeatSlot, Entry])
+        .execution_options(populate_existing=True)
+    ).first()
+    if row is None:
+        raise NotFound("選手の割り当てが見つかりません。")
+    if not row.locked:
+        raise RuleViolation(
+            "この組はまだ確定していません。番組編成で確定してから点呼してください。"
+        )
+    return row.HeatSlot, row.Entry
+
+
+def _refuse_off_desk(entry: Entry) -> None:
+    if entry.status is EntryStatus.WITHDRAWN:
+        raise RuleViolation(f"欠場連絡済みの選手です。{TROUBLE_DESK}")
+    if entry.status is EntryStatus.REJECTED:
+        raise RuleViolation(f"エントリーが却下されています。{TROUBLE_DESK}")
+    if entry.application.status is not ApplicationStatus.PAID:
+        raise RuleViolation(f"入金が確認できていません。{TROUBLE_DESK}")
+    if entry.status not in (EntryStatus.CONFIRMED, EntryStatus.DNS):
+        raise RuleViolation(f"エントリーが確定していません。{TROUBLE_DESK}")
+
+
+def _audit(by: User, action: str, slot: HeatSlot, before: dict) -> None:
+    audit.record(
+        by,
+        action,
+        slot,
+        meet_id=slot.meet_id,
+        before=before,
+        after=audit.snapshot(slot, *_AUDITED),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading: desk cards
+
+
+def search(meet_id: int, text: str) -> list[DeskCard]:
+    """Runners of the meet's locked heats matching `text`; exact bib or full name first."""
+    text = unicodedata.normalize("NFKC", text or "").strip()
+    if not text:
+        return []
+    match, exact = _search_terms(text)
+    return _cards(
+        (Race.meet_id == meet_id, match),
+        order=(case((exact, 0), else_=1),),
+        limit=SEARCH_LIMIT,
+    )
+
+
+def card(slot_id: int) -> DeskCard:
+    cards = _cards((HeatSlot.id == slot_id,))
+    if not cards:
+        raise NotFound("選手の割り当てが見つかりません。")
+    return cards[0]
+
+
+def heat_roster(heat_id: int) -> list[DeskCard]:
+    """The call-room roster of a locked heat, in position (腰ナンバー) order."""
+    return _cards((HeatSlot.heat_id == heat_id,))
+
+
+def _search_terms(text: str):
+    """The match condition and the "exact hit" condition used for ranking."""
+    if text.isdigit():
+        bib = HeatSlot.bib == int(text)
+        return bib, bib
+    compact = "".join(text.split())
+    kana = to_katakana(text)
+    full_name = Athlete.last_name + Athlete.first_name
+    full_kana = Athlete.last_name_kana + Athlete.first_name_kana
+    romaji = func.lower(Athlete.last_name_en + Athlete.first_name_en)
+    romaji_given_first = func.lower(Athlete.first_name_en + Athlete.last_name_en)
+    latin = compact.lower()
+    match = or_(
+        full_name.contains(compact, autoescape=True),
+        full_kana.contains(kana, autoescape=True),
+        romaji.contains(latin, autoescape=True),
+        romaji_given_first.contains(latin, autoescape=True),
+        Organization.name.contains(text, autoescape=True),
+        Organization.short_name.contains(text, autoescape=True),
+    )
+    exact = or_(full_name == compact, full_kana == kana, romaji == latin)
+    return match, exact
+
+
+def _cards(where, *, order=(), limit: int | None = None) -> list[DeskCard]:
+    """Desk cards of locked-heat slots matching `where` — one query, no lazy loads."""
+    query = (
+        select(
+            HeatSlot,
+            Heat,
+            Race,
+            Meet,
+            Athlete,
+            Entry.status.label("entry_status"),
+            Application.status.label("payment"),
+            func.coalesce(Organization.short_name, literal("")).label("short_name"),
+            func.coalesce(Organization.name, literal("")).label("org_name"),
+        )
+        .join(Heat, Heat.id == HeatSlot.heat_id)
+        .join(Race, Race.id == Heat.race_id)
+        .join(Meet, Meet.id == Race.meet_id)
+        .join(Entry, Entry.id == HeatSlot.entry_id)
+        .join(Application, Application.id == Entry.application_id)
+        .join(Athlete, Athlete.id == Entry.athlete_id)
+        .outerjoin(Organization, Organization.id == Athlete.organization_id)
+        .where(Heat.locked, *where)
+        .order_by(*order, Race.display_order, Race.id, Heat.number, HeatSlot.position)
+        .limit(limit)
+    )
+    rows = db.session.execute(query).all()
+    times = _times_of(rows)
+    return [_card(row, times[row.Heat.id]) for row in rows]
+
+
+def _times_of(rows) -> dict:
+    """Start and call time of every heat in `rows` (the race and meet are already loaded)."""
+    by_race: dict[int, dict[int, Heat]] = defaultdict(dict)
+    races: dict[int, Race] = {}
+    for row in rows:
+        by_race[row.Race.id][row.Heat.id] = row.Heat
+        races[row.Race.id] = row.Race
+    times = {}
+    for race_id, heats in by_race.items():
+        times.update(heat_times(races[race_id], list(heats.values())))
+    return times
+
+
+def _card(row, times) -> DeskCard:
+    slot, athlete = row.HeatSlot, row.Athlete
+    return DeskCard(
+        slot_id=slot.id,
+        entry_id=slot.entry_id,
+        meet_id=slot.meet_id,
+        bib=slot.bib,
+        position=slot.position,
+        name=athlete.full_name,
+        kana=athlete.full_name_kana,
+        romaji=athlete.full_name_en,
+        team=row.short_name or row.org_name or "個人",
+        race_name=row.Race.name,
+        heat_id=row.Heat.id,
+        heat_number=row.Heat.number,
+        start=times.start,
+        call=times.call,
+        paid=row.payment is ApplicationStatus.PAID,
+        payment_label=row.payment.label,
+        entry_status=row.entry_status,
+        checked_in=slot.checked_in,
+        checked_in_at=slot.checked_in_at,
+        dns=slot.dns,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading: call room neighbours and live progress
+
+
+def neighbour_heats(heat: Heat) -> tuple[int | None, int | None]:
+    """Ids of the previous and next locked heat of the meet, in programme order."""
+    ids = list(
+        db.session.scalars(
+            select(Heat.id)
+            .join(Race, Race.id == Heat.race_id)
+            .where(Race.meet_id == heat.race.meet_id, Heat.locked)
+            .order_by(Race.display_order, Race.id, Heat.number)
+        )
+    )
+    index = ids.index(heat.id) if heat.id in ids else -1
+    if index < 0:
+        return None, None
+    previous = ids[index - 1] if index > 0 else None
+    following = ids[index + 1] if index + 1 < len(ids) else None
+    return previous, following
+
+
+@dataclass
+class HeatProgress:
+    heat: Heat
+    start: datetime | None
+    call: datetime | None
+    total: int
+    checked_in: int
+    dns: int
+    waiting_names: list[str]
+
+    @property
+    def waiting(self) -> int:
+        # DNS runners are never checked in, so nobody is subtracted twice (defect 33).
+        return self.total - self.checked_in - self.dns
+
+
+@dataclass
+class RaceProgress:
+    race: Race
+    heats: list[HeatProgress]
+
+    def _sum(self, name: str) -> int:
+        return sum(getattr(heat, name) for heat in self.heats)
+
+    total = property(lambda self: self._sum("total"))
+    checked_in = property(lambda self: self._sum("checked_in"))
+    dns = property(lambda self: self._sum("dns"))
+    waiting = property(lambda self: self._sum("waiting"))
+
+
+def progress(meet_id: int, *, now: datetime | None = None) -> list[RaceProgress]:
+    """Per race and locked heat: checked in / waiting / DNS, and who is still missing in
+    heats whose call time is within `NEAR_CALL` — two queries whatever the number of heats."""
+    now = now or utcnow()
+    rows = db.session.execute(
+        select(
+            Heat,
+            Race,
+            Meet,  # loaded here so that the heat times need no query of their own
+            func.count(HeatSlot.id).label("total"),
+            func.coalesce(func.sum(case((HeatSlot.checked_in, 1), else_=0)), 0).label("checked"),
+            func.coalesce(func.sum(case((HeatSlot.dns, 1), else_=0)), 0).label("dns"),
+        )
+        .join(Race, Race.id == Heat.race_id)
+        .join(Meet, Meet.id == Race.meet_id)
+        .outerjoin(HeatSlot, HeatSlot.heat_id == Heat.id)
+        .where(Race.meet_id == meet_id, Heat.locked)
+        .group_by(Heat.id, Race.id, Meet.id)
+        .order_by(Race.display_order, Race.id, Heat.number)
+    ).all()
+    times = _times_of(rows)
+    near = [
+        row.Heat.id
+        for row in rows
+        if (call := times[row.Heat.id].call) is not None
+        and call - NEAR_CALL <= now
+        and row.total > row.checked + row.dns
+    ]
+    missing = _waiting_names(near)
+    races: dict[int, RaceProgress] = {}
+    for row in rows:
+        race = races.setdefault(row.Race.id, RaceProgress(row.Race, []))
+        race.heats.append(
+            HeatProgress(
+                heat=row.Heat,
+                start=times[row.Heat.id].start,
+                call=times[row.Heat.id].call,
+                total=row.total,
+                checked_in=row.checked,
+                dns=row.dns,
+                waiting_names=missing.get(row.Heat.id, []),
+            )
+        )
+    return list(races.values())
+
+
+def _waiting_names(heat_ids: list[int]) -> dict[int, list[str]]:
+    """Names (with bib) of runners neither checked in nor DNS, per heat — one query."""
+    if not heat_ids:
+        return {}
+    rows = db.session.execute(
+        select(HeatSlot.heat_id, HeatSlot.bib, Athlete.last_name, Athlete.first_name)
+        .join(Entry, Entry.id == HeatSlot.entry_id)
+        .join(Athlete, Athlete.id == Entry.athlete_id)
+        .where(HeatSlot.heat_id.in_(heat_ids), ~HeatSlot.checked_in, ~HeatSlot.dns)
+        .order_by(HeatSlot.heat_id, HeatSlot.position)
+    ).all()
+    names: dict[int, list[str]] = defaultdict(list)
+    for row in rows:
+        bib = f"{row.bib} " if row.bib else ""
+        names[row.heat_id].append(f"{bib}{row.last_name} {row.first_name}")
+    return names

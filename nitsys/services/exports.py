@@ -1,0 +1,307 @@
+"""Staff exports (SPEC §8): start-list CSV and FinishLynx files built from the heats, logged.
+
+Every export first checks the data is ready (heats made, locked, bibs given) and refuses with a
+Japanese message naming the race, rather than handing out an empty or half-numbered file.
+Each file handed out writes an :class:`ExportLog` row and an audit event (personal data).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import NamedTuple
+
+from sqlalchemy import func, select
+
+from nitsys.domain.lynx import LynxEncoding, lynx_zip
+from nitsys.domain.startlist import StartListRow, start_list_csv
+from nitsys.domain.timetable import race_timetable
+from nitsys.extensions import db
+from nitsys.models import (
+    Athlete,
+    Entry,
+    EntryStatus,
+    ExportLog,
+    Heat,
+    HeatSlot,
+    Meet,
+    Organization,
+    Race,
+    User,
+)
+from nitsys.reports.csv_files import CsvEncoding
+from nitsys.services import audit
+from nitsys.services.errors import NotFound, RuleViolation
+
+WHOLE_MEET = "全種目"
+
+
+class ExportNotReady(RuleViolation):
+    """The heats are not in a state to be exported yet; the message says what is missing."""
+
+
+class ExportFile(NamedTuple):
+    data: bytes
+    filename: str
+    content_type: str
+
+
+# --- reading the start list -----------------------------------------------------------------
+
+
+def start_list_rows(meet_id: int, race_id: int | None = None) -> list[StartListRow]:
+    """Every runner of the meet's active races (or of one race), in one query.
+
+    Plain columns rather than ORM objects: a whole meet is thousands of lines, and loading
+    six entities per line would cost ten times the file itself.
+    """
+    numbers = (
+        select(
+            Race.id.label("race_id"),
+            func.row_number().over(order_by=(Race.display_order, Race.id)).label("number"),
+        )
+        .where(Race.meet_id == meet_id)
+        .subquery()
+    )
+    query = (
+        select(
+            Meet.name.label("meet_name"),
+            Race.id.label("race_id"),
+            Race.name.label("race_name"),
+            Race.gender,
+            Race.distance,
+            Race.is_ncg,
+            Race.first_start_at,
+            Race.heat_interval_minutes,
+            numbers.c.number.label("race_number"),
+            Heat.id.label("heat_id"),
+            Heat.number.label("heat_number"),
+            Heat.start_at.label("heat_start_at"),
+            HeatSlot.id.label("slot_id"),
+            HeatSlot.position,
+            HeatSlot.bib,
+            Entry.declared_time,
+            Athlete.last_name,
+            Athlete.first_name,
+            Athlete.last_name_kana,
+            Athlete.first_name_kana,
+            Athlete.last_name_en,
+            Athlete.first_name_en,
+            Athlete.jaaf_id,
+            func.coalesce(func.nullif(Organization.short_name, ""), Organization.name, "").label(
+                "organization"
+            ),
+        )
+        .join(Heat, Heat.id == HeatSlot.heat_id)
+        .join(Race, Race.id == Heat.race_id)
+        .join(numbers, numbers.c.race_id == Race.id)
+        .join(Meet, Meet.id == Race.meet_id)
+        .join(Entry, Entry.id == HeatSlot.entry_id)
+        .join(Athlete, Athlete.id == Entry.athlete_id)
+        .outerjoin(Organization, Organization.id == Athlete.organization_id)
+        .where(Race.meet_id == meet_id)
+        .order_by(numbers.c.number, Heat.number, HeatSlot.position)
+    )
+    query = query.where(Race.id == race_id) if race_id else query.where(Race.is_active)
+    lines = db.session.execute(query).all()
+    starts = _heat_starts(lines)
+    codes = {line.race_id: _race_code(line) for line in _first_of_each(lines, "race_id")}
+    return [_row(line, codes[line.race_id], starts[line.heat_id]) for line in lines]
+
+
+def _first_of_each(lines, key: str):
+    """One line per distinct value of `key` (a race, a heat)."""
+    return {getattr(line, key): line for line in reversed(lines)}.values()
+
+
+def _race_code(line) -> str:
+    """The race's own rule (`Race.code`), applied to the selected columns."""
+    return Race(gender=line.gender, distance=line.distance, is_ncg=line.is_ncg).code
+
+
+def _heat_starts(lines) -> dict[int, datetime | None]:
+    """Start time of each heat, by heat id: the race's formula unless the heat overrides it."""
+    heats_by_race: dict[int, list] = {}
+    for heat in _first_of_each(lines, "heat_id"):
+        heats_by_race.setdefault(heat.race_id, []).append(heat)
+    starts = {}
+    for heats in heats_by_race.values():
+        overrides = {h.heat_number: h.heat_start_at for h in heats if h.heat_start_at is not None}
+        count = max(h.heat_number for h in heats)
+        times = race_timetable(
+            count, heats[0].first_start_at, heats[0].heat_interval_minutes, overrides=overrides
+        )
+        starts.update((h.heat_id, times[h.heat_number - 1].start) for h in heats)
+    return starts
+
+
+def _row(line, race_code: str, start_at: datetime | None) -> StartListRow:
+    return StartListRow(
+        meet_name=line.meet_name,
+        race_name=line.race_name,
+        race_code=race_code,
+        race_number=line.race_number,
+        distance=line.distance,
+        heat_number=line.heat_number,
+        position=line.position,
+        bib=line.bib,
+        last_name=line.last_name,
+        first_name=line.first_name,
+        last_name_kana=line.last_name_kana,
+        first_name_kana=line.first_name_kana,
+        last_name_romaji=line.last_name_en,
+        first_name_romaji=line.first_name_en,
+        organization=line.organization,
+        declared_time=line.declared_time,
+        jaaf_id=line.jaaf_id,
+        slot_id=line.slot_id,
+        start_at=start_at,
+    )
+
+
+# --- readiness ------------------------------------------------------------------------------
+
+
+def readiness_problems(meet_id: int, race_id: int | None = None) -> list[str]:
+    """What stops the export, one Japanese sentence per race and problem; [] when ready."""
+    counts = db.session.execute(_readiness_query(meet_id, race_id)).all()
+    problems = []
+    for race in counts:
+        if race.heats == 0:
+            if race_id or race.entries:
+                problems.append(
+                    f"{race.name}: 組がまだ編成されていません（確定エントリー{race.entries}名）。"
+                )
+            continue
+        if race.unlocked:
+            problems.append(
+                f"{race.name}: 未確定の組が{race.unlocked}組あります（全{race.heats}組）。"
+            )
+        if race.missing_bibs:
+            problems.append(f"{race.name}: ゼッケン未割り当ての選手が{race.missing_bibs}名います。")
+    if not race_id and not any(race.heats for race in counts):
+        problems.insert(0, "この大会にはまだ組がありません。")
+    return problems
+
+
+def _readiness_query(meet_id: int, race_id: int | None):
+    def count(*conditions):
+        return select(func.count()).where(*conditions).correlate(Race).scalar_subquery()
+
+    in_race = Heat.race_id == Race.id
+    query = (
+        select(
+            Race.name,
+            count(Entry.race_id == Race.id, Entry.status == EntryStatus.CONFIRMED).label("entries"),
+            count(in_race).label("heats"),
+            count(in_race, Heat.locked.is_(False)).label("unlocked"),
+            select(func.count(HeatSlot.id))
+            .join(Heat, Heat.id == HeatSlot.heat_id)
+            .where(in_race, HeatSlot.bib.is_(None))
+            .correlate(Race)
+            .scalar_subquery()
+            .label("missing_bibs"),
+        )
+        .where(Race.meet_id == meet_id)
+        .order_by(Race.display_order, Race.id)
+    )
+    return query.where(Race.id == race_id) if race_id else query.where(Race.is_active)
+
+
+def _require_ready(meet_id: int, race_id: int | None) -> None:
+    problems = readiness_problems(meet_id, race_id)
+    if problems:
+        raise ExportNotReady(
+            "まだ出力できません。"
+            + " ".join(problems)
+            + " 番組編成で組の確定とゼッケンの採番を済ませてください。"
+        )
+
+
+# --- exports --------------------------------------------------------------------------------
+
+
+def export_start_list(
+    meet_id: int,
+    *,
+    by: User,
+    race_id: int | None = None,
+    encoding: CsvEncoding = CsvEncoding.UTF8_BOM,
+) -> ExportFile:
+    """The start-list CSV of one race or the whole meet; logged."""
+    encoding = CsvEncoding(encoding)
+    meet, race = _meet_and_race(meet_id, race_id)
+    _require_ready(meet.id, race_id)
+    rows = start_list_rows(meet.id, race_id)
+    data = start_list_csv(rows, encoding, hours=meet.hours_in_times)
+    filename = _filename("startlist", meet, race, "csv")
+    _log(by, "startlist_csv", meet, race, {"encoding": encoding.value}, filename, rows, data)
+    return ExportFile(data, filename, f"text/csv; charset={encoding.charset}")
+
+
+def export_lynx(
+    meet_id: int,
+    *,
+    by: User,
+    race_id: int | None = None,
+    encoding: LynxEncoding = LynxEncoding.UNICODE,
+) -> ExportFile:
+    """`lynx.ppl`, `lynx.evt` and `lynx.sch` in one zip, for one race or the whole meet; logged."""
+    encoding = LynxEncoding(encoding)
+    meet, race = _meet_and_race(meet_id, race_id)
+    _require_ready(meet.id, race_id)
+    rows = start_list_rows(meet.id, race_id)
+    data = lynx_zip(rows, encoding)
+    filename = _filename("lynx", meet, race, "zip")
+    _log(by, "lynx_zip", meet, race, {"encoding": encoding.value}, filename, rows, data)
+    return ExportFile(data, filename, "application/zip")
+
+
+def recent_exports(meet_id: int, limit: int = 50) -> list[ExportLog]:
+    """The meet's latest exports, newest first, with who made them."""
+    return list(
+        db.session.scalars(
+            select(ExportLog)
+            .where(ExportLog.meet_id == meet_id)
+            .order_by(ExportLog.at.desc(), ExportLog.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def _meet_and_race(meet_id: int, race_id: int | None) -> tuple[Meet, Race | None]:
+    meet = db.session.get(Meet, meet_id)
+    if meet is None:
+        raise NotFound("大会が見つかりません。")
+    if race_id is None:
+        return meet, None
+    race = db.session.get(Race, race_id)
+    if race is None or race.meet_id != meet.id:
+        raise NotFound("この大会の種目ではありません。")
+    return meet, race
+
+
+def _filename(prefix: str, meet: Meet, race: Race | None, extension: str) -> str:
+    """ "startlist_2026-05-16_男子5000m.csv": the meet's first day and the race (or 全種目)."""
+    return f"{prefix}_{meet.first_day.isoformat()}_{race.name if race else WHOLE_MEET}.{extension}"
+
+
+def _log(by, kind, meet, race, parameters, filename, rows, data) -> ExportLog:
+    log = ExportLog(
+        user_id=by.id,
+        kind=kind,
+        meet_id=meet.id,
+        race_id=race.id if race else None,
+        parameters=parameters,
+        filename=filename,
+        row_count=len(rows),
+        size_bytes=len(data),
+    )
+    db.session.add(log)
+    audit.record(
+        by,
+        f"exports.{kind}",
+        log,
+        meet_id=meet.id,
+        after={"filename": filename, "race_id": log.race_id, "rows": len(rows), **parameters},
+    )
+    return log
