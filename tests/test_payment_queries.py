@@ -88,7 +88,6 @@ def count_queries(client, url: str, data: dict) -> int:
     finally:
         event.remove(db.engine, "before_cursor_execute", count)
     assert response.status_code == 200, response.get_data(as_text=True)
-    print("\n----", url); [print(" *", s[:160].replace("\n"," ")) for s in statements]
     return len(statements)
 
 
@@ -113,5 +112,4 @@ def test_approve_and_reject_queries_are_few_and_do_not_grow(measured):
     small = measured(2)
     large = measured(300)
     assert small == large
-    print(large)
     assert max(large.values()) <= MAX_QUERIES, large
