@@ -1,9 +1,9 @@
-"""Day-of desks on the demo meet (~2,600 runners in locked heats): the search partial, a
-check-in tap (POST with the page's CSRF token) and the polled progress partial, in-process.
+"""Day-of desks on the demo meet's programme: the search partial, a check-in tap (POST with
+the page's CSRF token) and the polled progress partial, in-process.
 
-The demo has no heats when the pages are measured and the heats scenario runs after this one,
-so when the meet has no locked heat this scenario generates, numbers and locks them, measures,
-and then deletes them again (the heats scenario must find the meet as the demo left it).
+The demo locks only the NCG heats; on the day every heat is locked, so this scenario locks the
+others for the measurement and unlocks them afterwards (the heats scenario runs next and must
+find the meet as the demo left it).
 """
 
 from __future__ import annotations
@@ -51,35 +51,29 @@ def _measure(db, request) -> tuple[float, int, int]:
     return statistics.median(times), most, size
 
 
-def _programme(db, meet, official) -> bool:
-    """Locked heats with bibs for the meet; True when this scenario made them."""
-    from sqlalchemy import select
+def _lock_all(db, meet_id: int) -> list[int]:
+    """Lock every heat of the meet, as on the day; the ids this locked (to put back after)."""
+    from sqlalchemy import select, update
 
-    from nitsys.demo.heats import DEMO_BIB_RANGES
     from nitsys.models import Heat, Race
-    from nitsys.services import heats
 
-    race_ids = select(Race.id).where(Race.meet_id == meet.id)
-    existing = db.session.scalars(select(Heat).where(Heat.race_id.in_(race_ids))).all()
-    if any(heat.locked for heat in existing):
-        return False
-    meet.bib_ranges = meet.bib_ranges or DEMO_BIB_RANGES
-    heats.generate_meet_heats(meet.id, by=official)
-    heats.assign_bibs(meet.id, by=official)
-    for heat in db.session.scalars(select(Heat).where(Heat.race_id.in_(race_ids))):
-        heats.lock_heat(heat.id, by=official)
+    race_ids = select(Race.id).where(Race.meet_id == meet_id)
+    ids = list(db.session.scalars(select(Heat.id).where(Heat.race_id.in_(race_ids), ~Heat.locked)))
+    db.session.execute(
+        update(Heat).where(Heat.id.in_(ids)).values(locked=True, locked_at=datetime.now(UTC))
+    )
     db.session.commit()
-    return True
+    return ids
 
 
-def _remove_programme(db, meet) -> None:
-    from sqlalchemy import delete, select
+def _unlock(db, heat_ids: list[int]) -> None:
+    from sqlalchemy import update
 
-    from nitsys.models import Heat, HeatSlot, Race
+    from nitsys.models import Heat
 
-    db.session.execute(delete(HeatSlot).where(HeatSlot.meet_id == meet.id))
-    race_ids = select(Race.id).where(Race.meet_id == meet.id)
-    db.session.execute(delete(Heat).where(Heat.race_id.in_(race_ids)))
+    db.session.execute(
+        update(Heat).where(Heat.id.in_(heat_ids)).values(locked=False, locked_at=None)
+    )
     db.session.commit()
 
 
@@ -93,7 +87,7 @@ def batches(app) -> list[tuple[str, float]]:
         select(Meet).where(Meet.entry_open).order_by(Meet.first_day.desc())
     ).first()
     official = db.session.scalars(select(User).where(User.role == Role.OFFICIAL)).first()
-    made = _programme(db, meet, official)
+    locked_here = _lock_all(db, meet.id)
     try:
         slots = db.session.scalar(select(func.count()).where(HeatSlot.meet_id == meet.id))
         heat_count = db.session.scalar(
@@ -110,8 +104,7 @@ def batches(app) -> list[tuple[str, float]]:
         size = f"{slots} runners, {heat_count} locked heats"
         return _measure_desk(app, db, official, meet.id, slot, surname, size)
     finally:
-        if made:
-            _remove_programme(db, meet)
+        _unlock(db, locked_here)
 
 
 def _measure_desk(app, db, official, meet_id, slot, surname, size) -> list[tuple[str, float]]:

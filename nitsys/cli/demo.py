@@ -15,6 +15,14 @@ TABLE_LABELS = {
     "meets": "大会",
     "races": "種目",
     "bank_accounts": "振込先口座",
+    "applications": "申込",
+    "entries": "エントリー",
+    "payment_slips": "振込明細",
+    "payment_approvals": "入金承認",
+    "heats": "組",
+    "heat_slots": "組の出走枠",
+    "outbox_messages": "送信待ちメール",
+    "audit_events": "操作履歴",
 }
 
 

@@ -21,9 +21,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, func, literal, or_, select
+from sqlalchemy import case, func, or_, select
 
 from nitsys.domain.kana import to_katakana
+from nitsys.domain.timetable import HeatTimes, call_time, heat_start
 from nitsys.extensions import db
 from nitsys.models import (
     Application,
@@ -41,7 +42,6 @@ from nitsys.models import (
 from nitsys.models.base import utcnow
 from nitsys.services import audit
 from nitsys.services.errors import NotFound, RuleViolation
-from nitsys.services.heats import heat_times
 
 SEARCH_LIMIT = 50
 NEAR_CALL = timedelta(minutes=30)
@@ -218,19 +218,50 @@ def _search_terms(text: str):
     return match, exact
 
 
+# Columns of a heat's timetable (the ORM entities would cost more to build than the query).
+_TIMETABLE = (
+    Heat.id.label("heat_id"),
+    Heat.number.label("heat_number"),
+    Heat.start_at,
+    Race.first_start_at,
+    Race.heat_interval_minutes,
+    Meet.call_offset_minutes,
+)
+
+
+def _heat_times(row) -> HeatTimes:
+    """Start and call time of the row's heat (SPEC §6 rules, `nitsys.domain.timetable`)."""
+    start = row.start_at
+    if start is None and row.first_start_at is not None:
+        start = heat_start(row.first_start_at, row.heat_number, row.heat_interval_minutes)
+    call = None if start is None else call_time(start, row.call_offset_minutes)
+    return HeatTimes(row.heat_number, start, call)
+
+
 def _cards(where, *, order=(), limit: int | None = None) -> list[DeskCard]:
     """Desk cards of locked-heat slots matching `where` — one query, no lazy loads."""
     query = (
         select(
-            HeatSlot,
-            Heat,
-            Race,
-            Meet,
-            Athlete,
+            *_TIMETABLE,
+            HeatSlot.id.label("slot_id"),
+            HeatSlot.entry_id,
+            HeatSlot.meet_id,
+            HeatSlot.bib,
+            HeatSlot.position,
+            HeatSlot.checked_in,
+            HeatSlot.checked_in_at,
+            HeatSlot.dns,
+            Race.name.label("race_name"),
+            Athlete.last_name,
+            Athlete.first_name,
+            Athlete.last_name_kana,
+            Athlete.first_name_kana,
+            Athlete.last_name_en,
+            Athlete.first_name_en,
             Entry.status.label("entry_status"),
             Application.status.label("payment"),
-            func.coalesce(Organization.short_name, literal("")).label("short_name"),
-            func.coalesce(Organization.name, literal("")).label("org_name"),
+            Organization.short_name,
+            Organization.name.label("org_name"),
         )
         .join(Heat, Heat.id == HeatSlot.heat_id)
         .join(Race, Race.id == Heat.race_id)
@@ -243,47 +274,32 @@ def _cards(where, *, order=(), limit: int | None = None) -> list[DeskCard]:
         .order_by(*order, Race.display_order, Race.id, Heat.number, HeatSlot.position)
         .limit(limit)
     )
-    rows = db.session.execute(query).all()
-    times = _times_of(rows)
-    return [_card(row, times[row.Heat.id]) for row in rows]
+    return [_card(row) for row in db.session.execute(query)]
 
 
-def _times_of(rows) -> dict:
-    """Start and call time of every heat in `rows` (the race and meet are already loaded)."""
-    by_race: dict[int, dict[int, Heat]] = defaultdict(dict)
-    races: dict[int, Race] = {}
-    for row in rows:
-        by_race[row.Race.id][row.Heat.id] = row.Heat
-        races[row.Race.id] = row.Race
-    times = {}
-    for race_id, heats in by_race.items():
-        times.update(heat_times(races[race_id], list(heats.values())))
-    return times
-
-
-def _card(row, times) -> DeskCard:
-    slot, athlete = row.HeatSlot, row.Athlete
+def _card(row) -> DeskCard:
+    times = _heat_times(row)
     return DeskCard(
-        slot_id=slot.id,
-        entry_id=slot.entry_id,
-        meet_id=slot.meet_id,
-        bib=slot.bib,
-        position=slot.position,
-        name=athlete.full_name,
-        kana=athlete.full_name_kana,
-        romaji=athlete.full_name_en,
+        slot_id=row.slot_id,
+        entry_id=row.entry_id,
+        meet_id=row.meet_id,
+        bib=row.bib,
+        position=row.position,
+        name=f"{row.last_name} {row.first_name}",
+        kana=f"{row.last_name_kana} {row.first_name_kana}",
+        romaji=f"{row.last_name_en} {row.first_name_en}".strip(),
         team=row.short_name or row.org_name or "個人",
-        race_name=row.Race.name,
-        heat_id=row.Heat.id,
-        heat_number=row.Heat.number,
+        race_name=row.race_name,
+        heat_id=row.heat_id,
+        heat_number=row.heat_number,
         start=times.start,
         call=times.call,
         paid=row.payment is ApplicationStatus.PAID,
         payment_label=row.payment.label,
         entry_status=row.entry_status,
-        checked_in=slot.checked_in,
-        checked_in_at=slot.checked_in_at,
-        dns=slot.dns,
+        checked_in=row.checked_in,
+        checked_in_at=row.checked_in_at,
+        dns=row.dns,
     )
 
 
@@ -311,7 +327,8 @@ def neighbour_heats(heat: Heat) -> tuple[int | None, int | None]:
 
 @dataclass
 class HeatProgress:
-    heat: Heat
+    heat_id: int
+    number: int
     start: datetime | None
     call: datetime | None
     total: int
@@ -327,16 +344,20 @@ class HeatProgress:
 
 @dataclass
 class RaceProgress:
-    race: Race
+    name: str
     heats: list[HeatProgress]
 
-    def _sum(self, name: str) -> int:
-        return sum(getattr(heat, name) for heat in self.heats)
+    @property
+    def total(self) -> int:
+        return sum(heat.total for heat in self.heats)
 
-    total = property(lambda self: self._sum("total"))
-    checked_in = property(lambda self: self._sum("checked_in"))
-    dns = property(lambda self: self._sum("dns"))
-    waiting = property(lambda self: self._sum("waiting"))
+    @property
+    def checked_in(self) -> int:
+        return sum(heat.checked_in for heat in self.heats)
+
+    @property
+    def dns(self) -> int:
+        return sum(heat.dns for heat in self.heats)
 
 
 def progress(meet_id: int, *, now: datetime | None = None) -> list[RaceProgress]:
@@ -345,9 +366,9 @@ def progress(meet_id: int, *, now: datetime | None = None) -> list[RaceProgress]
     now = now or utcnow()
     rows = db.session.execute(
         select(
-            Heat,
-            Race,
-            Meet,  # loaded here so that the heat times need no query of their own
+            *_TIMETABLE,
+            Race.id.label("race_id"),
+            Race.name.label("race_name"),
             func.count(HeatSlot.id).label("total"),
             func.coalesce(func.sum(case((HeatSlot.checked_in, 1), else_=0)), 0).label("checked"),
             func.coalesce(func.sum(case((HeatSlot.dns, 1), else_=0)), 0).label("dns"),
@@ -359,29 +380,25 @@ def progress(meet_id: int, *, now: datetime | None = None) -> list[RaceProgress]
         .group_by(Heat.id, Race.id, Meet.id)
         .order_by(Race.display_order, Race.id, Heat.number)
     ).all()
-    times = _times_of(rows)
-    near = [
-        row.Heat.id
-        for row in rows
-        if (call := times[row.Heat.id].call) is not None
-        and call - NEAR_CALL <= now
-        and row.total > row.checked + row.dns
-    ]
-    missing = _waiting_names(near)
-    races: dict[int, RaceProgress] = {}
-    for row in rows:
-        race = races.setdefault(row.Race.id, RaceProgress(row.Race, []))
-        race.heats.append(
-            HeatProgress(
-                heat=row.Heat,
-                start=times[row.Heat.id].start,
-                call=times[row.Heat.id].call,
-                total=row.total,
-                checked_in=row.checked,
-                dns=row.dns,
-                waiting_names=missing.get(row.Heat.id, []),
-            )
+    heats = [
+        HeatProgress(
+            heat_id=row.heat_id,
+            number=row.heat_number,
+            start=(times := _heat_times(row)).start,
+            call=times.call,
+            total=row.total,
+            checked_in=row.checked,
+            dns=row.dns,
+            waiting_names=[],
         )
+        for row in rows
+    ]
+    near = [heat for heat in heats if heat.waiting and heat.call and heat.call - NEAR_CALL <= now]
+    missing = _waiting_names([heat.heat_id for heat in near])
+    races: dict[int, RaceProgress] = {}
+    for row, heat in zip(rows, heats, strict=True):
+        heat.waiting_names = missing.get(heat.heat_id, [])
+        races.setdefault(row.race_id, RaceProgress(row.race_name, [])).heats.append(heat)
     return list(races.values())
 
 

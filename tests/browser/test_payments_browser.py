@@ -107,3 +107,22 @@ def test_official_rejects_an_ncg_entry_inline_and_the_coach_sees_why(new_page, b
     expect(coach_page.locator(f"#submitted-entry-{entry.id}")).to_contain_text(
         "却下の理由: NCG申告タイムの公認記録が確認できません"
     )
+
+
+def test_slip_viewer_frames_a_pdf_slip(new_page, browser_login, app):
+    """The viewer page frames the PDF from our own URL; a refused frame (X-Frame-Options or
+    frame-ancestors) would be a console error, which fails the test."""
+    coach = factories.make_user()
+    application = factories.make_submitted_entries(coach, factories.make_race())
+    slip = payments.upload_slip(
+        application.id, by=coach, data=b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    )
+    db.session.commit()
+    viewer = new_page()
+    browser_login(viewer, factories.make_user("official"))
+    with viewer.expect_response(lambda r: r.url.endswith(f"/slips/{slip.id}/file")) as framed:
+        viewer.goto(f"/admin/payments/slips/{slip.id}")
+    assert framed.value.status == 200
+    assert framed.value.headers["x-frame-options"] == "SAMEORIGIN"
+    expect(viewer.locator("iframe.slip-pdf")).to_be_visible()
+    viewer.wait_for_timeout(500)  # let a refused frame reach the console
