@@ -8,6 +8,7 @@ prints per page: median/p95 server time, median round trip, bytes and SQL querie
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 import tempfile
 import time
@@ -93,6 +94,8 @@ def run_pages(base_url: str, scenarios: list[Scenario], context: dict, args) -> 
 
 
 def run_batches(app, scenarios: list[Scenario]) -> None:
+    # In-process requests would print one log line each between the tables.
+    logging.getLogger("nitsys.request").setLevel(logging.WARNING)
     for scenario in scenarios:
         if scenario.batches is None:
             continue

@@ -158,3 +158,19 @@ def test_refused_while_the_team_has_an_unsent_draft(closed):
     db.session.commit()
     with pytest.raises(RuleViolation, match="未提出の下書き"):
         late(closed)
+
+
+def test_late_entry_for_an_individual_mails_that_person(closed):
+    person = factories.make_user(individual=True, email="solo@example.jp")
+    athlete = factories.make_athlete(person)
+    with pytest.raises(RuleViolation, match="チーム（団体または個人）を選んで"):
+        late(closed, owner=f"u{closed['coach'].id}", athlete=athlete)  # a team member
+    application = late(closed, owner=f"u{person.id}", athlete=athlete)
+    db.session.commit()
+    assert application.owner_user_id == person.id
+    mail = db.session.scalar(
+        select(OutboxMessage).where(
+            OutboxMessage.dedupe_key == f"application-submitted-{application.id}"
+        )
+    )
+    assert mail.to_address == "solo@example.jp"

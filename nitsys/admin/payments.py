@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import Response, abort, render_template, request
 from flask_login import current_user
 from sqlalchemy import or_, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from nitsys.admin import bp
 from nitsys.extensions import db
@@ -219,6 +220,14 @@ def _force_candidates(meet_id: int | None, query: str) -> list[Application]:
     )
     if meet_id:
         statement = statement.where(Application.meet_id == meet_id)
+    statement = statement.options(
+        joinedload(Application.meet),
+        joinedload(Application.organization),
+        joinedload(Application.owner_user),
+        selectinload(Application.entries).options(
+            joinedload(Entry.athlete), joinedload(Entry.race)
+        ),
+    )
     return db.session.scalars(statement.order_by(Application.id).limit(50)).all()
 
 

@@ -10,7 +10,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from nitsys.cli.heats import BY_OPTION, _actor, _run
+from nitsys.cli.staff import BY_OPTION, acting_staff, run_committed
 from nitsys.domain.lynx import LynxEncoding
 from nitsys.reports.csv_files import CsvEncoding
 from nitsys.services import exports
@@ -51,8 +51,8 @@ def register(app: Flask) -> None:
     @BY_OPTION
     def startlist(meet_id: int, race_id, encoding: str, output, email: str) -> None:
         """スタートリスト CSV を出力します（種目ごと、または大会全体）。"""
-        by = _actor(email)
-        file = _run(
+        by = acting_staff(email)
+        file = run_committed(
             exports.export_start_list,
             meet_id,
             by=by,
@@ -69,8 +69,8 @@ def register(app: Flask) -> None:
     @BY_OPTION
     def lynx(meet_id: int, race_id, encoding: str, output, email: str) -> None:
         """FinishLynx の lynx.ppl / lynx.evt / lynx.sch を zip で出力します。"""
-        by = _actor(email)
-        file = _run(
+        by = acting_staff(email)
+        file = run_committed(
             exports.export_lynx, meet_id, by=by, race_id=race_id, encoding=LynxEncoding(encoding)
         )
         _save(file, output)

@@ -7,34 +7,9 @@ default the first active staff user), exactly as if pressed on the programme bui
 import click
 from flask import Flask
 from flask.cli import AppGroup
-from sqlalchemy import select
 
-from nitsys.extensions import db
-from nitsys.models import Role, User
+from nitsys.cli.staff import BY_OPTION, acting_staff, run_committed
 from nitsys.services import heats
-from nitsys.services.errors import RuleViolation
-
-BY_OPTION = click.option("--by", "email", default="", help="操作者として記録する管理者のメール")
-
-
-def _actor(email: str) -> User:
-    query = select(User).where(User.role == Role.STAFF, User.is_active).order_by(User.id)
-    if email:
-        query = query.where(User.email == email.strip().lower())
-    user = db.session.scalars(query).first()
-    if user is None:
-        raise click.ClickException("操作者となる管理者アカウントが見つかりません。")
-    return user
-
-
-def _run(action, *args, **kwargs):
-    try:
-        result = action(*args, **kwargs)
-        db.session.commit()
-    except RuleViolation as error:
-        db.session.rollback()
-        raise click.ClickException(error.message) from error
-    return result
 
 
 def register(app: Flask) -> None:
@@ -47,11 +22,11 @@ def register(app: Flask) -> None:
     @BY_OPTION
     def generate(meet_id: int, ncg: bool, email: str) -> None:
         """大会の全種目の組を編成します（同じエントリーなら何度実行しても同じ結果）。"""
-        by = _actor(email)
+        by = acting_staff(email)
         if ncg:
-            for result in _run(heats.run_ncg_selection, meet_id, by=by):
+            for result in run_committed(heats.run_ncg_selection, meet_id, by=by):
                 click.echo(result.message)
-        outcome = _run(heats.generate_meet_heats, meet_id, by=by)
+        outcome = run_committed(heats.generate_meet_heats, meet_id, by=by)
         for result in outcome.results:
             click.echo(result.message)
         click.echo(outcome.message)
@@ -62,12 +37,12 @@ def register(app: Flask) -> None:
     @BY_OPTION
     def assign(meet_id: int, renumber_all: bool, email: str) -> None:
         """未採番の選手にゼッケンを採番します（採番済みの番号は変えません）。"""
-        by = _actor(email)
+        by = acting_staff(email)
         if renumber_all:
             click.confirm("採番済みのゼッケンも変わります。よろしいですか？", abort=True)
-            changed = _run(heats.renumber_all_bibs, meet_id, by=by, confirm=True)
+            changed = run_committed(heats.renumber_all_bibs, meet_id, by=by, confirm=True)
         else:
-            changed = _run(heats.assign_bibs, meet_id, by=by)
+            changed = run_committed(heats.assign_bibs, meet_id, by=by)
         click.echo(f"ゼッケンを{changed}件採番しました。")
 
     app.cli.add_command(heats_group)

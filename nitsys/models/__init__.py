@@ -33,9 +33,9 @@ from nitsys.models.payments import (
 from nitsys.models.system import SystemSetting
 
 __all__ = [
-    "ApplicationAdjustment",
     "AccountType",
     "Application",
+    "ApplicationAdjustment",
     "ApplicationStatus",
     "Athlete",
     "AthleteImport",

@@ -99,8 +99,7 @@ class PaymentSlip(TimestampMixin, db.Model):
     @property
     def amount_mismatch(self) -> bool:
         return (
-            self.declared_amount is not None
-            and self.declared_amount != self.application.amount_due
+            self.declared_amount is not None and self.declared_amount != self.application.amount_due
         )
 
     def __repr__(self) -> str:

@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import case, func, or_, select
 
-from nitsys.domain.kana import to_katakana
+from nitsys.domain.kana import is_katakana_name, to_katakana
 from nitsys.domain.timetable import HeatTimes, call_time, heat_start
 from nitsys.extensions import db
 from nitsys.models import (
@@ -92,11 +92,12 @@ class DeskCard:
 
 def set_checked_in(slot_id: int, checked_in: bool, *, by: User) -> bool:
     """Put the runner in the named check-in state; True when something changed."""
-    slot, entry = _locked_slot(slot_id)
+    locked = _locked_slot(slot_id)
+    slot = locked.slot
     if slot.checked_in == checked_in:
         return False
     if checked_in:
-        _refuse_off_desk(entry)
+        _refuse_off_desk(locked)
         if slot.dns:
             raise RuleViolation(
                 "欠場（DNS）の選手です。点呼するには先に「DNS取消」を押してください。"
@@ -111,10 +112,11 @@ def set_checked_in(slot_id: int, checked_in: bool, *, by: User) -> bool:
 
 def set_dns(slot_id: int, dns: bool, *, by: User) -> bool:
     """Mark the runner DNS (clearing any check-in) or undo it; True when something changed."""
-    slot, entry = _locked_slot(slot_id)
+    locked = _locked_slot(slot_id)
+    slot, entry = locked.slot, locked.entry
     if slot.dns == dns:
         return False
-    _refuse_off_desk(entry)
+    _refuse_off_desk(locked)
     before = audit.snapshot(slot, *_AUDITED)
     slot.dns = dns
     if dns:
@@ -124,11 +126,19 @@ def set_dns(slot_id: int, dns: bool, *, by: User) -> bool:
     return True
 
 
-def _locked_slot(slot_id: int) -> tuple[HeatSlot, Entry]:
-    """The slot and its entry, row-locked and fresh from the database."""
+@dataclass(frozen=True)
+class _Locked:
+    slot: HeatSlot
+    entry: Entry
+    paid: bool
+
+
+def _locked_slot(slot_id: int) -> _Locked:
+    """The slot and its entry, row-locked and fresh from the database, and the payment state."""
     row = db.session.execute(
-        select(HeatSlot, Entry, Heat.locked)
+        select(HeatSlot, Entry, Heat.locked, Application.status.label("payment"))
         .join(Entry, Entry.id == HeatSlot.entry_id)
+        .join(Application, Application.id == Entry.application_id)
         .join(Heat, Heat.id == HeatSlot.heat_id)
         .where(HeatSlot.id == slot_id)
         .with_for_update(of=[HeatSlot, Entry])
@@ -140,17 +150,18 @@ def _locked_slot(slot_id: int) -> tuple[HeatSlot, Entry]:
         raise RuleViolation(
             "この組はまだ確定していません。番組編成で確定してから点呼してください。"
         )
-    return row.HeatSlot, row.Entry
+    return _Locked(row.HeatSlot, row.Entry, row.payment is ApplicationStatus.PAID)
 
 
-def _refuse_off_desk(entry: Entry) -> None:
-    if entry.status is EntryStatus.WITHDRAWN:
+def _refuse_off_desk(locked: _Locked) -> None:
+    status = locked.entry.status
+    if status is EntryStatus.WITHDRAWN:
         raise RuleViolation(f"欠場連絡済みの選手です。{TROUBLE_DESK}")
-    if entry.status is EntryStatus.REJECTED:
+    if status is EntryStatus.REJECTED:
         raise RuleViolation(f"エントリーが却下されています。{TROUBLE_DESK}")
-    if entry.application.status is not ApplicationStatus.PAID:
+    if not locked.paid:
         raise RuleViolation(f"入金が確認できていません。{TROUBLE_DESK}")
-    if entry.status not in (EntryStatus.CONFIRMED, EntryStatus.DNS):
+    if status not in (EntryStatus.CONFIRMED, EntryStatus.DNS):
         raise RuleViolation(f"エントリーが確定していません。{TROUBLE_DESK}")
 
 
@@ -195,27 +206,35 @@ def heat_roster(heat_id: int) -> list[DeskCard]:
 
 
 def _search_terms(text: str):
-    """The match condition and the "exact hit" condition used for ranking."""
+    """The match condition and the "exact hit" condition used for ranking.
+
+    Only the columns the typed script can match are compared (latin: name and romaji; kana:
+    name and kana; anything else: name), which keeps the scan of every runner cheap."""
     if text.isdigit():
         bib = HeatSlot.bib == int(text)
         return bib, bib
     compact = "".join(text.split())
-    kana = to_katakana(text)
     full_name = Athlete.last_name + Athlete.first_name
-    full_kana = Athlete.last_name_kana + Athlete.first_name_kana
-    romaji = func.lower(Athlete.last_name_en + Athlete.first_name_en)
-    romaji_given_first = func.lower(Athlete.first_name_en + Athlete.last_name_en)
-    latin = compact.lower()
-    match = or_(
-        full_name.contains(compact, autoescape=True),
-        full_kana.contains(kana, autoescape=True),
-        romaji.contains(latin, autoescape=True),
-        romaji_given_first.contains(latin, autoescape=True),
+    names, exact = [full_name.contains(compact, autoescape=True)], [full_name == compact]
+    kana = to_katakana(text)
+    if compact.isascii():
+        latin = compact.lower()
+        romaji = func.lower(Athlete.last_name_en + Athlete.first_name_en)
+        given_first = func.lower(Athlete.first_name_en + Athlete.last_name_en)
+        names += [
+            romaji.contains(latin, autoescape=True),
+            given_first.contains(latin, autoescape=True),
+        ]
+        exact += [romaji == latin, given_first == latin]
+    elif is_katakana_name(kana):
+        full_kana = Athlete.last_name_kana + Athlete.first_name_kana
+        names.append(full_kana.contains(kana, autoescape=True))
+        exact.append(full_kana == kana)
+    teams = [
         Organization.name.contains(text, autoescape=True),
         Organization.short_name.contains(text, autoescape=True),
-    )
-    exact = or_(full_name == compact, full_kana == kana, romaji == latin)
-    return match, exact
+    ]
+    return or_(*names, *teams), or_(*exact)
 
 
 # Columns of a heat's timetable (the ORM entities would cost more to build than the query).

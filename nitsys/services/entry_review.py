@@ -155,7 +155,8 @@ def parse_owner(value: str) -> dict:
     if kind in {"o", "u"} and number.isdigit():
         if kind == "o" and db.session.get(Organization, int(number)) is not None:
             return {"organization_id": int(number), "owner_user_id": None}
-        if kind == "u" and db.session.get(User, int(number)) is not None:
+        person = db.session.get(User, int(number)) if kind == "u" else None
+        if person is not None and person.is_individual:
             return {"organization_id": None, "owner_user_id": int(number)}
     raise RuleViolation("エントリーするチーム（団体または個人）を選んでください。", field="owner")
 
