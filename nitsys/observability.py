@@ -11,8 +11,7 @@ from collections import deque
 from datetime import UTC, datetime
 from functools import cache
 
-from flask import Flask, current_app, g, request
-from flask_login import current_user
+from flask import Flask, current_app, g, request, session
 
 from config import BASE_DIR
 
@@ -114,7 +113,8 @@ def _log_request(response):
     if started is None:
         return response
     duration_ms = (time.perf_counter() - started) * 1000
-    user = current_user.get_id().split(":")[0] if current_user.is_authenticated else "-"
+    # From the session cookie: reading current_user here would reload the user after a commit.
+    user = (session.get("_user_id") or "-").split(":")[0]
     request_log.info(
         "method=%s path=%s status=%s duration_ms=%.1f user=%s",
         request.method,

@@ -399,19 +399,7 @@ def progress(meet_id: int, *, now: datetime | None = None) -> list[RaceProgress]
         .group_by(Heat.id, Race.id, Meet.id)
         .order_by(Race.display_order, Race.id, Heat.number)
     ).all()
-    heats = [
-        HeatProgress(
-            heat_id=row.heat_id,
-            number=row.heat_number,
-            start=(times := _heat_times(row)).start,
-            call=times.call,
-            total=row.total,
-            checked_in=row.checked,
-            dns=row.dns,
-            waiting_names=[],
-        )
-        for row in rows
-    ]
+    heats = [_heat_progress(row) for row in rows]
     near = [heat for heat in heats if heat.waiting and heat.call and heat.call - NEAR_CALL <= now]
     missing = _waiting_names([heat.heat_id for heat in near])
     races: dict[int, RaceProgress] = {}
@@ -419,6 +407,20 @@ def progress(meet_id: int, *, now: datetime | None = None) -> list[RaceProgress]
         heat.waiting_names = missing.get(heat.heat_id, [])
         races.setdefault(row.race_id, RaceProgress(row.race_name, [])).heats.append(heat)
     return list(races.values())
+
+
+def _heat_progress(row) -> HeatProgress:
+    times = _heat_times(row)
+    return HeatProgress(
+        heat_id=row.heat_id,
+        number=row.heat_number,
+        start=times.start,
+        call=times.call,
+        total=row.total,
+        checked_in=row.checked,
+        dns=row.dns,
+        waiting_names=[],
+    )
 
 
 def _waiting_names(heat_ids: list[int]) -> dict[int, list[str]]:

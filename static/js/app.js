@@ -52,7 +52,14 @@
 
   // 4xx/5xx (except 422, which swaps the form back with its messages) and network failures.
   // htmx leaves the page as it was, so the same button can simply be tapped again.
+  // A polled widget (X-Nitsys-Poll) just tries again in a few seconds: no toast every 5 s.
+  function isPoll(event) {
+    var config = event.detail.requestConfig;
+    return Boolean(config && config.headers && config.headers["X-Nitsys-Poll"]);
+  }
+
   document.addEventListener("htmx:responseError", function (event) {
+    if (isPoll(event)) return;
     var xhr = event.detail.xhr;
     // Our error handlers answer HTMX with their own toast (HX-Trigger): don't say it twice.
     if (/"toast"/.test(xhr.getResponseHeader("HX-Trigger") || "")) return;
@@ -60,7 +67,8 @@
     showToast(STATUS_MESSAGES[status] || (status >= 500 ? SERVER_FAILED : NETWORK_FAILED), "error");
   });
   ["htmx:sendError", "htmx:timeout"].forEach(function (name) {
-    document.addEventListener(name, function () {
+    document.addEventListener(name, function (event) {
+      if (isPoll(event)) return;
       showToast(NETWORK_FAILED, "error");
     });
   });
