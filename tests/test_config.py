@@ -19,7 +19,10 @@ def test_postgres_scheme_is_accepted_and_uses_psycopg3():
 @pytest.mark.parametrize(
     ("env", "named"),
     [
-        ({"DEBUG": "True", "SECRET_KEY": STRONG_KEY, "ALLOWED_HOSTS": "nitsys.example.jp"}, "DEBUG"),
+        (
+            {"DEBUG": "True", "SECRET_KEY": STRONG_KEY, "ALLOWED_HOSTS": "nitsys.example.jp"},
+            "DEBUG",
+        ),
         ({"SECRET_KEY": "", "ALLOWED_HOSTS": "nitsys.example.jp"}, "SECRET_KEY"),
         ({"SECRET_KEY": "short-key", "ALLOWED_HOSTS": "nitsys.example.jp"}, "SECRET_KEY"),
         (

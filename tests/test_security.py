@@ -1,7 +1,6 @@
 """Forged requests are refused with the right status (foundation issue, SPEC §11)."""
 
 import json
-
 from datetime import UTC, datetime, timedelta
 
 from tests import factories

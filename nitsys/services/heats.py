@@ -37,6 +37,7 @@ from nitsys.models import (
 )
 from nitsys.models.base import utcnow
 from nitsys.services import audit, outbox
+from nitsys.services import entries as entry_service
 from nitsys.services.errors import NotFound, RuleViolation
 
 # Entries that still run and so need a bib; a slot marked DNS does not.
@@ -239,7 +240,7 @@ def _notify_ncg(entries, entry_ids, race: Race, fallback: Race, direction: str) 
         by_application[entries[entry_id].application_id].append(entries[entry_id])
     for application_id, moved in by_application.items():
         application = db.session.get(Application, application_id)
-        recipient = application.submitted_by or application.created_by
+        recipient = entry_service.contact_for(application)
         ids = ",".join(str(entry.id) for entry in sorted(moved, key=lambda e: e.id))
         digest = hashlib.sha1(ids.encode()).hexdigest()[:16]
         outbox.enqueue(
@@ -247,7 +248,7 @@ def _notify_ncg(entries, entry_ids, race: Race, fallback: Race, direction: str) 
             "ncg_moved",
             subject=f"NCG選考結果のお知らせ（{race.name}）",
             dedupe_key=f"ncg.{direction}:{race.id}:{application_id}:{digest}",
-            user=recipient,
+            name=recipient.full_name,
             meet=race.meet,
             race=race,
             fallback=fallback,
