@@ -40,6 +40,8 @@ def test_desk_checks_in_undoes_and_marks_dns_while_progress_follows(new_page, br
     browser_login(desk, official)
     desk.goto("/admin/checkin")
     desk.get_by_role("button", name="受付", exact=True).click()
+    desk.wait_for_url(re.compile(rf"/admin/meets/{meet_id}/checkin"))
+    desk.wait_for_load_state()  # htmx (deferred) listens before the first keystroke
     desk.get_by_label("氏名・カナ・ローマ字・ゼッケン・所属").fill("513")
     card = desk.locator(".checkin-card")
     expect(card).to_have_count(1)
@@ -69,6 +71,7 @@ def test_the_desk_and_the_call_room_fit_a_small_phone(new_page, browser_login, s
     expect(page.locator(".checkin-card")).to_have_count(1)
     assert no_horizontal_scroll(page)
     page.get_by_role("link", name="1組").click()
+    page.wait_for_load_state()
     expect(page.locator(".checkin-card")).to_have_count(2)
     assert no_horizontal_scroll(page)
     box = page.get_by_role("button", name="点呼", exact=True).first.bounding_box()
