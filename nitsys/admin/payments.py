@@ -31,7 +31,7 @@ from nitsys.services import payments
 from nitsys.services.errors import RuleViolation
 
 FAILED = 422
-PAGE_SIZE = 50
+PAGE_SIZE = 25  # two screens of rows; cleared rows drop out and the next page follows
 COUNTERS_EVENT = "payments-changed"
 SLIP_CACHE_SECONDS = 86400
 # A slip is shown inside our own viewer page (PDF in an <iframe>): framing by ourselves only.
