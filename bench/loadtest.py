@@ -55,7 +55,7 @@ STEPS = (
     Step("プロフィール", "/auth/profile"),
     # Officials: the payment review list and the check-in search once those pages exist.
     Step("大会管理", "/admin/meets", role="official"),
-    Step("入金確認一覧", "/admin/meets/{meet}/payments", role="official"),
+    Step("入金確認一覧", "/admin/payments?meet={meet}", role="official"),
     Step("受付検索", "/admin/meets/{meet}/checkin", role="official"),
 )
 ACCOUNTS = {"coach": "coach{n:03d}@demo.nitsys.jp", "official": "official@demo.nitsys.jp"}
