@@ -4,7 +4,7 @@ from flask import Flask
 
 
 def register_commands(app: Flask) -> None:
-    from nitsys.cli import accounts, backup, demo, exports, heats, mail, ops, payments
+    from nitsys.cli import accounts, backup, demo, exports, heats, mail, meets, ops, payments
 
-    for module in (accounts, mail, demo, backup, ops, payments, heats, exports):
+    for module in (accounts, mail, demo, backup, ops, payments, heats, exports, meets):
         module.register(app)
