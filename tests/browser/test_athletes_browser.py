@@ -39,6 +39,7 @@ def test_coach_adds_edits_imports_and_finds_athletes(page, live_server, browser_
     page.locator("label.nav-toggle-label").click()  # the phone menu
     page.get_by_role("link", name="選手管理").click()
     expect(page.get_by_role("heading", name="選手管理")).to_be_visible()
+    page.wait_for_load_state()  # stylesheets applied before measuring the width
     assert page.evaluate(NO_HORIZONTAL_SCROLL)
 
     page.get_by_role("button", name="＋ 選手を追加").click()
