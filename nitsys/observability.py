@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from functools import cache
 
 from flask import Flask, current_app, g, request, session
+from sentry_sdk.utils import AnnotatedValue
 
 from config import BASE_DIR
 
@@ -56,6 +57,8 @@ def scrub(value, key: str = ""):
     """Replace secrets (by key name) and e-mail addresses (anywhere) in a Sentry event."""
     if key and SENSITIVE_KEY.search(key):
         return FILTERED
+    if isinstance(value, AnnotatedValue):  # e.g. a request body the SDK has already trimmed
+        return AnnotatedValue(scrub(value.value, key), value.metadata)
     if isinstance(value, dict):
         return {k: scrub(v, str(k)) for k, v in value.items()}
     if isinstance(value, list | tuple):

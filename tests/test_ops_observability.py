@@ -170,3 +170,14 @@ def test_a_login_logs_the_user_id_but_not_the_session_nonce(app, client, caplog)
         )
     assert f"login.success user={user.id} " in caplog.text
     assert user.session_nonce not in caplog.text
+
+
+def test_a_trimmed_request_body_is_scrubbed_too():
+    from sentry_sdk.utils import AnnotatedValue
+
+    from nitsys.observability import before_send
+
+    body = AnnotatedValue({"email": "coach@example.jp", "password": "hunter2"}, {"len": 2})
+    event = before_send({"request": {"data": body}}, None)
+    data = event["request"]["data"].value
+    assert "coach@example.jp" not in str(data) and "hunter2" not in str(data)
