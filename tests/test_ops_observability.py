@@ -33,6 +33,13 @@ class CapturingTransport(Transport):
 
 @pytest.fixture
 def sentry_app(app, database_url):
+    # A client left on any scope by an earlier test would take the events instead of ours.
+    for scope in (
+        sentry_sdk.get_current_scope(),
+        sentry_sdk.get_isolation_scope(),
+        sentry_sdk.get_global_scope(),
+    ):
+        scope.set_client(None)
     transport = CapturingTransport()
     settings = conftest.test_settings(
         database_url,
