@@ -11,6 +11,7 @@ import statistics
 import time
 from datetime import UTC, datetime, timedelta
 
+from nitsys.demo.meets import DEMO_BIB_RANGES
 from nitsys.domain.bibs import (
     BibRangeOverflow,
     BibSlot,
@@ -21,23 +22,11 @@ from nitsys.domain.bibs import (
 from nitsys.domain.ncg import NcgEntry, select_ncg
 from nitsys.domain.seeding import SeedEntry, seed_heats
 from nitsys.domain.timetable import race_timetable
+from nitsys.models.meets import default_bib_ranges
 
-DEFAULT_RANGES = {
-    "ncg_M": [1, 499],
-    "ncg_F": [500, 999],
-    "general_M": [1000, 1999],
-    "general_F": [2000, 2999],
-    "ncg_X": [3000, 3499],
-    "general_X": [3500, 3999],
-}
-# ~2,000 general men do not fit the default 1000–1999, so the timed runs use wider ranges.
-RANGES = {
-    **DEFAULT_RANGES,
-    "general_M": [1000, 3999],
-    "general_F": [4000, 4999],
-    "ncg_X": [5000, 5499],
-    "general_X": [5500, 5999],
-}
+DEFAULT_RANGES = default_bib_ranges()
+# ~2,000 general men do not fit the default 1000–1999: the timed runs use the demo meet's ranges.
+RANGES = DEMO_BIB_RANGES
 # (name, gender, NCG?, entries, fastest declared time in hundredths); NCG races fall back to the
 # general race of the same gender and distance.
 RACES = [

@@ -229,13 +229,16 @@ def export_start_list(
 ) -> ExportFile:
     """The start-list CSV of one race or the whole meet; logged."""
     encoding = CsvEncoding(encoding)
-    meet, race = _meet_and_race(meet_id, race_id)
-    _require_ready(meet.id, race_id)
-    rows = start_list_rows(meet.id, race_id)
-    data = start_list_csv(rows, encoding, hours=meet.hours_in_times)
-    filename = _filename("startlist", meet, race, "csv")
-    _log(by, "startlist_csv", meet, race, {"encoding": encoding.value}, filename, rows, data)
-    return ExportFile(data, filename, f"text/csv; charset={encoding.charset}")
+    return _export(
+        meet_id,
+        race_id,
+        by=by,
+        kind="startlist_csv",
+        encoding=encoding,
+        build=lambda meet, rows: start_list_csv(rows, encoding, hours=meet.hours_in_times),
+        name=("startlist", "csv"),
+        content_type=f"text/csv; charset={encoding.charset}",
+    )
 
 
 def export_lynx(
@@ -247,13 +250,27 @@ def export_lynx(
 ) -> ExportFile:
     """`lynx.ppl`, `lynx.evt` and `lynx.sch` in one zip, for one race or the whole meet; logged."""
     encoding = LynxEncoding(encoding)
+    return _export(
+        meet_id,
+        race_id,
+        by=by,
+        kind="lynx_zip",
+        encoding=encoding,
+        build=lambda _meet, rows: lynx_zip(rows, encoding),
+        name=("lynx", "zip"),
+        content_type="application/zip",
+    )
+
+
+def _export(meet_id, race_id, *, by, kind, encoding, build, name, content_type) -> ExportFile:
+    """Check readiness, build the file from the start-list rows, log it (who, what, size)."""
     meet, race = _meet_and_race(meet_id, race_id)
     _require_ready(meet.id, race_id)
     rows = start_list_rows(meet.id, race_id)
-    data = lynx_zip(rows, encoding)
-    filename = _filename("lynx", meet, race, "zip")
-    _log(by, "lynx_zip", meet, race, {"encoding": encoding.value}, filename, rows, data)
-    return ExportFile(data, filename, "application/zip")
+    data = build(meet, rows)
+    filename = _filename(name[0], meet, race, name[1])
+    _log(by, kind, meet, race, {"encoding": encoding.value}, filename, rows, data)
+    return ExportFile(data, filename, content_type)
 
 
 def recent_exports(meet_id: int, limit: int = 50) -> list[ExportLog]:
