@@ -7,6 +7,8 @@ the message flashed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
@@ -62,8 +64,19 @@ def _download(export, meet_id: int, encodings):
     encoding = request.form.get("encoding", "")
     if encoding not in {choice.value for choice in encodings}:
         abort(400)
+    return send_export(
+        meet_id,
+        lambda: export(meet_id, by=current_user, race_id=race_id, encoding=encodings(encoding)),
+    )
+
+
+def send_export(meet_id: int, build: Callable[[], exports.ExportFile]):
+    """Run one export service call and answer with the file, or back to the page with why not.
+
+    Every download route of the exports page (CSV, Lynx, PDFs, workbook) ends here.
+    """
     try:
-        file = export(meet_id, by=current_user, race_id=race_id, encoding=encodings(encoding))
+        file = build()
         db.session.commit()
     except RuleViolation as error:
         db.session.rollback()

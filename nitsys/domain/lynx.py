@@ -180,6 +180,15 @@ class ResultStatus(StrEnum):
     DNS = "dns"
     DQ = "dq"
 
+    @property
+    def label(self) -> str:
+        return {"finished": "完走", "dnf": "途中棄権", "dns": "欠場", "dq": "失格"}[self.value]
+
+    @property
+    def code(self) -> str:
+        """The code shown on result lists in place of a time (DNF, DNS, DQ)."""
+        return "" if self is ResultStatus.FINISHED else self.value.upper()
+
 
 @dataclass(frozen=True, slots=True)
 class LifHeader:

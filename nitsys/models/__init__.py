@@ -20,6 +20,7 @@ from nitsys.models.enums import (
     RaceGender,
     Role,
 )
+from nitsys.models.export_settings import ExportJob, ExportJobStatus, TimingProfileSetting
 from nitsys.models.exports import ExportLog
 from nitsys.models.heats import Heat, HeatSlot
 from nitsys.models.meets import BankAccount, Meet, Race
@@ -30,6 +31,7 @@ from nitsys.models.payments import (
     PaymentSlip,
     SlipReview,
 )
+from nitsys.models.results import HeatResult, PersonalBest, ResultImport
 from nitsys.models.system import SystemSetting
 
 __all__ = [
@@ -45,10 +47,13 @@ __all__ = [
     "EntryImport",
     "EntryReview",
     "EntryStatus",
+    "ExportJob",
+    "ExportJobStatus",
     "ExportLog",
     "Gender",
     "Heat",
     "HeatOrder",
+    "HeatResult",
     "HeatSlot",
     "Meet",
     "Organization",
@@ -58,10 +63,13 @@ __all__ = [
     "OwnedMixin",
     "PaymentApproval",
     "PaymentSlip",
+    "PersonalBest",
     "Race",
     "RaceGender",
+    "ResultImport",
     "Role",
     "SlipReview",
     "SystemSetting",
+    "TimingProfileSetting",
     "User",
 ]

@@ -7,6 +7,7 @@ Each file handed out writes an :class:`ExportLog` row and an audit event (person
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import NamedTuple
 
@@ -229,12 +230,12 @@ def export_start_list(
 ) -> ExportFile:
     """The start-list CSV of one race or the whole meet; logged."""
     encoding = CsvEncoding(encoding)
-    return _export(
+    return logged_export(
         meet_id,
         race_id,
         by=by,
         kind="startlist_csv",
-        encoding=encoding,
+        parameters={"encoding": encoding.value},
         build=lambda meet, rows: start_list_csv(rows, encoding, hours=meet.hours_in_times),
         name=("startlist", "csv"),
         content_type=f"text/csv; charset={encoding.charset}",
@@ -250,26 +251,40 @@ def export_lynx(
 ) -> ExportFile:
     """`lynx.ppl`, `lynx.evt` and `lynx.sch` in one zip, for one race or the whole meet; logged."""
     encoding = LynxEncoding(encoding)
-    return _export(
+    return logged_export(
         meet_id,
         race_id,
         by=by,
         kind="lynx_zip",
-        encoding=encoding,
+        parameters={"encoding": encoding.value},
         build=lambda _meet, rows: lynx_zip(rows, encoding),
         name=("lynx", "zip"),
         content_type="application/zip",
     )
 
 
-def _export(meet_id, race_id, *, by, kind, encoding, build, name, content_type) -> ExportFile:
-    """Check readiness, build the file from the start-list rows, log it (who, what, size)."""
-    meet, race = _meet_and_race(meet_id, race_id)
+def logged_export(
+    meet_id: int,
+    race_id: int | None,
+    *,
+    by: User,
+    kind: str,
+    parameters: dict,
+    build: Callable[[Meet, list[StartListRow]], bytes],
+    name: tuple[str, str],
+    content_type: str,
+) -> ExportFile:
+    """Check readiness, build the file from the start-list rows, log it (who, what, size).
+
+    `kind` names the export in the log (see ``EXPORT_KIND_LABELS``), `parameters` the options
+    chosen, `name` the (prefix, extension) of the file name.
+    """
+    meet, race = meet_and_race(meet_id, race_id)
     _require_ready(meet.id, race_id)
     rows = start_list_rows(meet.id, race_id)
     data = build(meet, rows)
-    filename = _filename(name[0], meet, race, name[1])
-    _log(by, kind, meet, race, {"encoding": encoding.value}, filename, rows, data)
+    filename = export_filename(name[0], meet, race, name[1])
+    log_export(by, kind, meet, race, parameters, filename, len(rows), data)
     return ExportFile(data, filename, content_type)
 
 
@@ -285,7 +300,7 @@ def recent_exports(meet_id: int, limit: int = 50) -> list[ExportLog]:
     )
 
 
-def _meet_and_race(meet_id: int, race_id: int | None) -> tuple[Meet, Race | None]:
+def meet_and_race(meet_id: int, race_id: int | None) -> tuple[Meet, Race | None]:
     meet = db.session.get(Meet, meet_id)
     if meet is None:
         raise NotFound("大会が見つかりません。")
@@ -297,12 +312,13 @@ def _meet_and_race(meet_id: int, race_id: int | None) -> tuple[Meet, Race | None
     return meet, race
 
 
-def _filename(prefix: str, meet: Meet, race: Race | None, extension: str) -> str:
+def export_filename(prefix: str, meet: Meet, race: Race | None, extension: str) -> str:
     """ "startlist_2026-05-16_男子5000m.csv": the meet's first day and the race (or 全種目)."""
     return f"{prefix}_{meet.first_day.isoformat()}_{race.name if race else WHOLE_MEET}.{extension}"
 
 
-def _log(by, kind, meet, race, parameters, filename, rows, data) -> ExportLog:
+def log_export(by, kind, meet, race, parameters, filename, row_count: int, data) -> ExportLog:
+    """One ExportLog row and an audit event (the file carries personal data)."""
     log = ExportLog(
         user_id=by.id,
         kind=kind,
@@ -310,7 +326,7 @@ def _log(by, kind, meet, race, parameters, filename, rows, data) -> ExportLog:
         race_id=race.id if race else None,
         parameters=parameters,
         filename=filename,
-        row_count=len(rows),
+        row_count=row_count,
         size_bytes=len(data),
     )
     db.session.add(log)
@@ -319,6 +335,6 @@ def _log(by, kind, meet, race, parameters, filename, rows, data) -> ExportLog:
         f"exports.{kind}",
         log,
         meet_id=meet.id,
-        after={"filename": filename, "race_id": log.race_id, "rows": len(rows), **parameters},
+        after={"filename": filename, "race_id": log.race_id, "rows": row_count, **parameters},
     )
     return log
