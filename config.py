@@ -133,6 +133,8 @@ def load_settings(overrides: dict | None = None) -> dict:
         "WTF_CSRF_TIME_LIMIT": None,
         "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,
         "BACKUP_DIR": os.environ.get("BACKUP_DIR", str(BASE_DIR / "backups")),
+        # The archive export runs in a background thread; tests run it inside the request.
+        "EXPORT_JOBS_IN_BACKGROUND": True,
         "BENCH_QUERY_COUNT": env_bool("BENCH_QUERY_COUNT", False),
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", ""),
     }

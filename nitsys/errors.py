@@ -6,6 +6,7 @@ from flask import render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, SecurityError
 
+from nitsys.extensions import db
 from nitsys.htmx import is_htmx, trigger
 from nitsys.security import log_security
 
@@ -71,4 +72,5 @@ def register(app) -> None:
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):
         app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        db.session.rollback()  # a failed flush would otherwise break the error page's own queries
         return render_error(500)

@@ -64,6 +64,7 @@ def test_settings(database_url: str, **extra) -> dict:
         "MAIL_TRANSPORT": "console",
         "MAIL_SUPPRESS_SEND": True,
         "OUTBOX_DELIVER_AFTER_REQUEST": False,
+        "EXPORT_JOBS_IN_BACKGROUND": False,
         "SERVER_NAME": None,
         "SESSION_COOKIE_SECURE": False,
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",

@@ -10,6 +10,7 @@ import threading
 import time
 
 import pytest
+from sqlalchemy import select
 
 from nitsys.extensions import db
 from nitsys.models import Application, ApplicationStatus, User
@@ -81,3 +82,52 @@ def test_last_slot_goes_to_exactly_one_of_two_simultaneous_submissions(app, monk
     statuses = sorted(db.session.get(Application, a).status.value for _, a in contenders)
     assert statuses == [ApplicationStatus.AWAITING_PAYMENT.value, ApplicationStatus.DRAFT.value]
     assert entries.remaining_capacity([race]) == {race.id: 0}
+
+
+def test_two_coaches_of_one_team_adding_at_once_share_one_draft(app, monkeypatch):
+    race = factories.make_race()
+    first = factories.make_user()
+    second = factories.make_user(organization=first.organization)
+    athletes = [factories.make_athlete(first.organization) for _ in range(2)]
+    db.session.commit()
+    # Both requests look for the team's draft before either has written one.
+    find_draft = entries._existing_draft
+    looked = threading.Barrier(2)
+
+    def together(meet, ownership):
+        found = find_draft(meet, ownership)
+        if found is None:
+            looked.wait(timeout=5)
+        return found
+
+    monkeypatch.setattr(entries, "_existing_draft", together)
+    errors: list[str] = []
+
+    def add(user_id: int, athlete_id: int) -> None:
+        with app.app_context():
+            try:
+                entries.add_entry(db.session.get(User, user_id), meet_id=race.meet_id,
+                                  athlete_id=athlete_id, race_id=race.id,
+                                  declared_time="15:00.00")  # fmt: skip
+                db.session.commit()
+            except Exception as error:
+                db.session.rollback()
+                errors.append(repr(error))
+            finally:
+                db.session.remove()
+
+    threads = [
+        threading.Thread(target=add, args=(user.id, athlete.id))
+        for user, athlete in zip((first, second), athletes, strict=True)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert errors == []
+    db.session.expire_all()
+    [draft] = db.session.scalars(
+        select(Application).where(Application.organization_id == first.organization_id)
+    ).all()
+    assert draft.status is ApplicationStatus.DRAFT and len(draft.entries) == 2

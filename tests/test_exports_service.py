@@ -229,3 +229,22 @@ def test_a_race_of_another_meet_is_not_found(staff):
 
     with pytest.raises(exports.NotFound):
         exports.export_start_list(other.id, by=staff, race_id=race.id)
+
+
+def test_the_lynx_zip_of_one_day_of_a_two_day_meet_holds_only_that_days_heats(staff):
+    meet = make_meet(first_day=date(2026, 12, 5), last_day=date(2026, 12, 6))
+    saturday, _ = build_race(meet)
+    sunday, _ = build_race(meet, gender=RaceGender.FEMALE)
+    sunday.first_start_at = datetime(2026, 12, 6, 1, 0, tzinfo=UTC)
+    for race in (saturday, sunday):
+        make_locked_heats(race, staff)
+
+    file = exports.export_lynx(meet.id, by=staff, day=date(2026, 12, 6))
+
+    assert file.filename == "lynx_2026-12-06_全種目.zip"
+    evt = zipfile.ZipFile(io.BytesIO(file.data)).read("lynx.evt").decode("utf-16")
+    assert "女子5000m" in evt and "男子5000m" not in evt
+    logged = db.session.scalar(select(ExportLog))
+    assert logged.parameters["day"] == "2026-12-06" and logged.row_count == 3
+    with pytest.raises(exports.ExportNotReady, match="開催日ではありません"):
+        exports.export_lynx(meet.id, by=staff, day=date(2026, 12, 7))

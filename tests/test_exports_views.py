@@ -1,6 +1,7 @@
 """The exports page: staff only, downloads with RFC 6266 names, refusals shown, the log listed."""
 
 import codecs
+from datetime import date
 from urllib.parse import quote
 
 from sqlalchemy import func, select
@@ -118,3 +119,25 @@ def test_the_meet_page_links_to_the_exports_for_staff_only(client, login_as):
     assert link not in client.get(f"/admin/meets/{meet.id}").get_data(as_text=True)
     login_as("staff")
     assert link in client.get(f"/admin/meets/{meet.id}").get_data(as_text=True)
+
+
+def test_a_two_day_meet_offers_the_lynx_files_per_day(client, login_as):
+    staff = login_as("staff")
+    race = ready_race(staff)
+    race.meet.last_day = date(2026, 12, 6)
+    db.session.commit()
+
+    page = client.get(f"/admin/meets/{race.meet_id}/exports").get_data(as_text=True)
+    response = client.post(
+        f"/admin/meets/{race.meet_id}/exports/lynx",
+        data={"race_id": "", "encoding": "cp932", "day": "2026-12-05"},
+    )
+    forged = client.post(
+        f"/admin/meets/{race.meet_id}/exports/lynx",
+        data={"race_id": "", "encoding": "cp932", "day": "5th"},
+    )
+
+    assert '<option value="2026-12-06">2026年12月6日(日)</option>' in page
+    assert response.status_code == 200
+    assert quote("lynx_2026-12-05_全種目.zip") in response.headers["Content-Disposition"]
+    assert forged.status_code == 400

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from nitsys.extensions import db
-from nitsys.models import AuditEvent
+from nitsys.models import AuditEvent, ExportLog
 from tests import factories
 
 
@@ -23,21 +23,27 @@ def backup_dir(app, tmp_path, monkeypatch):
     monkeypatch.setitem(app.config, "BACKUP_DIR", str(tmp_path))
 
 
-def test_archive_holds_start_list_lynx_files_and_payments(app, tmp_path):
+def test_archive_holds_every_export_that_is_ready(app, tmp_path):
     staff = factories.make_user("staff")
     race = factories.make_race()
     factories.make_confirmed_entries(race, [90000, 91000])
     factories.make_locked_heats(race, staff)
     output, archive = _archive(app, tmp_path, race.meet_id)
     names = archive.namelist()
-    assert any(name.startswith("startlist_") and name.endswith(".csv") for name in names)
-    assert any(name.startswith("lynx_") and name.endswith(".zip") for name in names)
-    assert any(name.startswith("payments_") for name in names)
+    for prefix, extension in (
+        ("startlist_", ".csv"), ("lynx_", ".zip"), ("programme_", ".pdf"), ("rollcall_", ".pdf"),
+        ("resultsheet_", ".pdf"), ("emergency_", ".pdf"), ("alldata_", ".xlsx"),
+        ("payments_", ".csv"),
+    ):  # fmt: skip
+        assert any(n.startswith(prefix) and n.endswith(extension) for n in names), prefix
     readme = archive.read("README.txt").decode()
-    assert race.meet.name in readme and "未収録" not in readme
+    assert race.meet.name in readme
+    assert "results: この大会の結果はまだ取り込まれていません。" in readme  # no .lif imported yet
     assert "収録" in output
-    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "meet.archive"))
-    assert event.after["skipped"] == []
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "exports.archive_zip"))
+    assert len(event.after["included"]) == 8 and len(event.after["skipped"]) == 1
+    logged = db.session.scalar(select(ExportLog).where(ExportLog.kind == "archive_zip"))
+    assert logged.filename.endswith(".zip") and logged.user_id == staff.id
 
 
 def test_archive_before_heats_lists_what_is_missing(app, tmp_path):

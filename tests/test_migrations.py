@@ -7,7 +7,7 @@ from sqlalchemy import create_engine, inspect
 
 from nitsys import create_app
 from nitsys.extensions import db
-from tests.conftest import test_settings
+from tests import conftest
 
 
 def test_upgrade_from_empty_matches_models_and_downgrades(database_url, tmp_path):
@@ -16,7 +16,7 @@ def test_upgrade_from_empty_matches_models_and_downgrades(database_url, tmp_path
     else:
         url = database_url.replace("/nitsys_test_", "/nitsys_migrations_")
         _create_database(database_url, url)
-    app = create_app(test_settings(url))
+    app = create_app(conftest.test_settings(url))
     with app.app_context():
         upgrade()
         with db.engine.connect() as connection:

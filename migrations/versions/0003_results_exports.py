@@ -2,7 +2,7 @@
 
 Revision ID: 0003_results_exports
 Revises: 0002_features
-Create Date: 2026-11-28 11:59:39.884140
+Create Date: 2026-11-28 12:03:00.312165
 
 """
 from alembic import op
@@ -41,6 +41,7 @@ def upgrade():
     )
     with op.batch_alter_table('export_jobs', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_export_jobs_meet_id'), ['meet_id'], unique=False)
+        batch_op.create_index('uq_export_jobs_active', ['meet_id', 'kind'], unique=True, sqlite_where=sa.text("status IN ('queued', 'running')"), postgresql_where=sa.text("status IN ('queued', 'running')"))
 
     op.create_table('timing_profiles',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -129,6 +130,7 @@ def downgrade():
     op.drop_table('result_imports')
     op.drop_table('timing_profiles')
     with op.batch_alter_table('export_jobs', schema=None) as batch_op:
+        batch_op.drop_index('uq_export_jobs_active', sqlite_where=sa.text("status IN ('queued', 'running')"), postgresql_where=sa.text("status IN ('queued', 'running')"))
         batch_op.drop_index(batch_op.f('ix_export_jobs_meet_id'))
 
     op.drop_table('export_jobs')

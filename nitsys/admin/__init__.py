@@ -7,10 +7,15 @@ bp = Blueprint("admin", __name__)
 from nitsys.admin import (  # noqa: E402, F401
     checkin,
     entry_review,
+    export_jobs,
+    export_pdfs,
     exports,
     heats,
     meets,
     payments,
+    results,
     system,
+    timing_profiles,
     users,
+    workbook,
 )

@@ -8,6 +8,7 @@ the message flashed.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -20,7 +21,7 @@ from nitsys.models import Meet, Race, Role
 from nitsys.reports.csv_files import CsvEncoding
 from nitsys.reports.download import download_response
 from nitsys.security import role_required
-from nitsys.services import exports
+from nitsys.services import export_jobs, exports
 from nitsys.services.errors import RuleViolation
 
 ENCODING_LABELS = {encoding.value: encoding.label for encoding in (*CsvEncoding, *LynxEncoding)}
@@ -35,6 +36,7 @@ def exports_page(meet_id: int):
         .where(Race.meet_id == meet.id, Race.is_active)
         .order_by(Race.display_order, Race.id)
     ).all()
+    archive_job = export_jobs.latest_job(meet.id)
     return render_template(
         "admin/exports/page.html",
         meet=meet,
@@ -44,6 +46,9 @@ def exports_page(meet_id: int):
         csv_encodings=list(CsvEncoding),
         lynx_encodings=list(LynxEncoding),
         encoding_labels=ENCODING_LABELS,
+        meet_days=exports.meet_days(meet),
+        archive_job=archive_job,
+        archive_failure=export_jobs.failure(archive_job),
     )
 
 
@@ -56,17 +61,23 @@ def export_start_list(meet_id: int):
 @bp.post("/meets/<int:meet_id>/exports/lynx")
 @role_required(Role.STAFF)
 def export_lynx(meet_id: int):
-    return _download(exports.export_lynx, meet_id, LynxEncoding)
+    try:
+        day = date.fromisoformat(request.form["day"]) if request.form.get("day") else None
+    except ValueError:
+        abort(400)
+    return _download(exports.export_lynx, meet_id, LynxEncoding, day=day)
 
 
-def _download(export, meet_id: int, encodings):
+def _download(export, meet_id: int, encodings, **options):
     race_id = request.form.get("race_id", type=int)
     encoding = request.form.get("encoding", "")
     if encoding not in {choice.value for choice in encodings}:
         abort(400)
     return send_export(
         meet_id,
-        lambda: export(meet_id, by=current_user, race_id=race_id, encoding=encodings(encoding)),
+        lambda: export(
+            meet_id, by=current_user, race_id=race_id, encoding=encodings(encoding), **options
+        ),
     )
 
 

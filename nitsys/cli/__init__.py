@@ -4,7 +4,18 @@ from flask import Flask
 
 
 def register_commands(app: Flask) -> None:
-    from nitsys.cli import accounts, backup, demo, exports, heats, mail, meets, ops, payments
+    from nitsys.cli import (
+        accounts,
+        backup,
+        demo,
+        exports,
+        heats,
+        mail,
+        meets,
+        ops,
+        payments,
+        results,
+    )
 
-    for module in (accounts, mail, demo, backup, ops, payments, heats, exports, meets):
+    for module in (accounts, mail, demo, backup, ops, payments, heats, exports, meets, results):
         module.register(app)

@@ -23,6 +23,7 @@ TABLE_LABELS = {
     "heat_slots": "組の出走枠",
     "outbox_messages": "送信待ちメール",
     "audit_events": "操作履歴",
+    "timing_profiles": "タイミングCSV設定",
 }
 
 

@@ -65,14 +65,27 @@ def register(app: Flask) -> None:
     @click.argument("meet_id", type=int)
     @RACE_OPTION
     @_encoding_option(LynxEncoding, LynxEncoding.UNICODE)
+    @click.option(
+        "--day", type=click.DateTime(["%Y-%m-%d"]), default=None,
+        help="開催日 YYYY-MM-DD（複数日の大会でその日の組だけ。省略時は全日程）",
+    )  # fmt: skip
     @OUTPUT_OPTION
     @BY_OPTION
-    def lynx(meet_id: int, race_id, encoding: str, output, email: str) -> None:
+    def lynx(meet_id: int, race_id, encoding: str, day, output, email: str) -> None:
         """FinishLynx の lynx.ppl / lynx.evt / lynx.sch を zip で出力します。"""
         by = acting_staff(email)
         file = run_committed(
-            exports.export_lynx, meet_id, by=by, race_id=race_id, encoding=LynxEncoding(encoding)
+            exports.export_lynx,
+            meet_id,
+            by=by,
+            race_id=race_id,
+            encoding=LynxEncoding(encoding),
+            day=day.date() if day else None,
         )
         _save(file, output)
 
+    from nitsys.cli import export_pdfs, timing_exports  # imports this module's options
+
+    timing_exports.add_commands(group)
+    export_pdfs.add_commands(group)
     app.cli.add_command(group)

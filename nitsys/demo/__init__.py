@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 from sqlalchemy import func, inspect, select
 from werkzeug.security import generate_password_hash
 
-from nitsys.demo import accounts, athletes, entries, heats, meets, payments
+from nitsys.demo import accounts, athletes, entries, heats, meets, payments, timing_profiles
 from nitsys.demo.context import DEMO_PASSWORD, DemoContext, Step, demo_email
 from nitsys.extensions import db
 from nitsys.formatting import TOKYO
@@ -44,6 +44,7 @@ STEPS: list[Step] = [
     entries.create_entries,
     payments.create_payments,
     heats.build_programme,
+    timing_profiles.create_timing_profiles,
 ]
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from nitsys.extensions import db
@@ -39,9 +39,21 @@ class ExportJobStatus(LabeledEnum):
     FAILED = "failed", "失敗"
 
 
+ACTIVE_JOB = text("status IN ('queued', 'running')")
+
+
 class ExportJob(TimestampMixin, db.Model):
     __tablename__ = "export_jobs"
     __table_args__ = (
+        # One archive at a time per meet: a second click finds the first job instead.
+        Index(
+            "uq_export_jobs_active",
+            "meet_id",
+            "kind",
+            unique=True,
+            sqlite_where=ACTIVE_JOB,
+            postgresql_where=ACTIVE_JOB,
+        ),
         CheckConstraint("progress BETWEEN 0 AND 100", name="progress_percent"),
         CheckConstraint("status <> 'done' OR filename <> ''", name="done_has_file"),
     )

@@ -19,6 +19,14 @@ from nitsys.models.meets import Race
 EXPORT_KIND_LABELS = {
     "startlist_csv": "スタートリスト（CSV）",
     "lynx_zip": "FinishLynx（zip）",
+    "rollcall_pdf": "点呼表（PDF）",
+    "programme_pdf": "プログラム（PDF）",
+    "result_sheet_pdf": "記録用紙（PDF）",
+    "emergency_pdf": "緊急用全データ（PDF）",
+    "results_csv": "結果（CSV）",
+    "archive_zip": "記録保存用アーカイブ（zip）",
+    "timing_csv": "タイミングCSV",
+    "workbook_xlsx": "全データ（Excel）",
 }
 
 

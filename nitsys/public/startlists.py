@@ -14,7 +14,7 @@ from nitsys.services import heats
 MAX_SEARCH_LENGTH = 50
 
 
-def _published_meet(meet_id: int) -> Meet:
+def published_meet(meet_id: int) -> Meet:
     meet = db.session.get(Meet, meet_id)
     if meet is None or not meet.is_published:
         abort(404)
@@ -23,7 +23,7 @@ def _published_meet(meet_id: int) -> Meet:
 
 @bp.get("/meets/<int:meet_id>/startlist")
 def startlist(meet_id: int):
-    meet = _published_meet(meet_id)
+    meet = published_meet(meet_id)
     search = request.args.get("q", "").strip()[:MAX_SEARCH_LENGTH]
     found = heats.published_rows(meet.id, search=search) if search else None
     return render_template(
@@ -37,7 +37,7 @@ def startlist(meet_id: int):
 
 @bp.get("/meets/<int:meet_id>/startlist/<int:race_id>")
 def startlist_race(meet_id: int, race_id: int):
-    meet = _published_meet(meet_id)
+    meet = published_meet(meet_id)
     race = db.session.get(Race, race_id)
     if race is None or race.meet_id != meet.id:
         abort(404)

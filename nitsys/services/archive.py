@@ -1,14 +1,15 @@
 """The post-meet archive (記録保存用, SPEC §8 and §10): every export that is ready, in one zip.
 
-Exports that are not ready (no locked heats, bibs missing) are listed in the archive's
-README with the reason instead of failing the whole archive; the export issue's PDFs and
-results join the list as they are built.
+Exports that are not ready (no locked heats, bibs missing, no results yet) are listed in the
+archive's README with the reason instead of failing the whole archive. Each part is logged as
+its own export, and the archive as a whole once more.
 """
 
 from __future__ import annotations
 
 import io
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from nitsys.formatting import jst
 from nitsys.models import Meet, User
 from nitsys.models.base import utcnow
 from nitsys.reports.csv_files import write_csv
-from nitsys.services import audit, exports, payments
+from nitsys.services import export_pdfs, exports, payments, results, workbook
 from nitsys.services.errors import NotFound, RuleViolation
 
 
@@ -34,14 +35,26 @@ def _parts(meet: Meet, by: User):
     """(name in the archive, how to build its bytes) for each export of the meet."""
     yield "startlist", lambda: exports.export_start_list(meet.id, by=by)
     yield "lynx", lambda: exports.export_lynx(meet.id, by=by)
+    yield "programme", lambda: export_pdfs.export_programme(meet.id, by=by)
+    yield "rollcall", lambda: export_pdfs.export_roll_call(meet.id, by=by)
+    yield "resultsheet", lambda: export_pdfs.export_result_sheets(meet.id, by=by)
+    yield "emergency", lambda: export_pdfs.export_emergency(meet.id, by=by)
+    yield "results", lambda: results.export_results_csv(meet.id, by=by)
+    yield "alldata", lambda: workbook.export_workbook(meet.id, by=by)
     yield (
         f"payments_{meet.number or meet.id}.csv",
         lambda: write_csv(payments.export_payments(meet.id, by=by)),
     )
 
 
-def archive_meet(meet_id: int, *, by: User) -> ArchiveResult:
-    """Write `BACKUP_DIR/archives/meet-<number>-<JST time>.zip`; the caller commits the logs."""
+def archive_meet(
+    meet_id: int, *, by: User, on_progress: Callable[[int, int, str], None] | None = None
+) -> ArchiveResult:
+    """Write `BACKUP_DIR/archives/meet-<number>-<JST time>.zip`; the caller commits the logs.
+
+    `on_progress(done, total, name)` is called before each part is built (the exports page
+    shows it while a background job builds the archive).
+    """
     meet = db.session.get(Meet, meet_id)
     if meet is None:
         raise NotFound("大会が見つかりません。")
@@ -49,9 +62,12 @@ def archive_meet(meet_id: int, *, by: User) -> ArchiveResult:
     folder = Path(current_app.config["BACKUP_DIR"]) / "archives"
     folder.mkdir(parents=True, exist_ok=True)
     result = ArchiveResult(folder / f"meet-{meet.number or meet.id}-{jst(now, '%Y%m%d-%H%M')}.zip")
+    parts = list(_parts(meet, by))
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, build in _parts(meet, by):
+        for done, (name, build) in enumerate(parts):
+            if on_progress:
+                on_progress(done, len(parts), name)
             try:
                 built = build()
             except RuleViolation as error:
@@ -62,13 +78,17 @@ def archive_meet(meet_id: int, *, by: User) -> ArchiveResult:
             archive.writestr(name, built)
             result.included.append(name)
         archive.writestr("README.txt", _readme(meet, now, result))
-    result.path.write_bytes(buffer.getvalue())
-    audit.record(
+    data = buffer.getvalue()
+    result.path.write_bytes(data)
+    exports.log_export(
         by,
-        "meet.archive",
+        "archive_zip",
         meet,
-        meet_id=meet.id,
-        after={"file": result.path.name, "included": result.included, "skipped": result.skipped},
+        None,
+        {"included": result.included, "skipped": result.skipped},
+        result.path.name,
+        len(result.included),
+        data,
     )
     return result
 

@@ -33,6 +33,7 @@ from nitsys.models import (
     Entry,
     EntryStatus,
     Heat,
+    HeatResult,
     HeatSlot,
     Meet,
     Organization,
@@ -354,6 +355,7 @@ class HeatProgress:
     checked_in: int
     dns: int
     waiting_names: list[str]
+    results: int = 0  # results imported from FinishLynx
 
     @property
     def waiting(self) -> int:
@@ -391,10 +393,12 @@ def progress(meet_id: int, *, now: datetime | None = None) -> list[RaceProgress]
             func.count(HeatSlot.id).label("total"),
             func.coalesce(func.sum(case((HeatSlot.checked_in, 1), else_=0)), 0).label("checked"),
             func.coalesce(func.sum(case((HeatSlot.dns, 1), else_=0)), 0).label("dns"),
+            func.count(HeatResult.id).label("results"),
         )
         .join(Race, Race.id == Heat.race_id)
         .join(Meet, Meet.id == Race.meet_id)
         .outerjoin(HeatSlot, HeatSlot.heat_id == Heat.id)
+        .outerjoin(HeatResult, HeatResult.slot_id == HeatSlot.id)
         .where(Race.meet_id == meet_id, Heat.locked)
         .group_by(Heat.id, Race.id, Meet.id)
         .order_by(Race.display_order, Race.id, Heat.number)
@@ -420,6 +424,7 @@ def _heat_progress(row) -> HeatProgress:
         checked_in=row.checked,
         dns=row.dns,
         waiting_names=[],
+        results=row.results,
     )
 
 

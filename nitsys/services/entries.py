@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from nitsys.domain.entry_window import entry_window_state
 from nitsys.domain.times import TimeParseError, format_time, parse_time
@@ -218,14 +219,7 @@ def find_draft(by: User, meet_id: int) -> Application | None:
 
 
 def _draft_for(by: User, meet: Meet, ownership: dict) -> Application:
-    draft = db.session.scalar(
-        select(Application).where(
-            Application.meet_id == meet.id,
-            Application.status == ApplicationStatus.DRAFT,
-            Application.organization_id == ownership["organization_id"],
-            Application.owner_user_id == ownership["owner_user_id"],
-        )
-    )
+    draft = _existing_draft(meet, ownership)
     if draft is not None:
         return draft
     # The meet row lock serialises the per-meet serial number.
@@ -241,10 +235,30 @@ def _draft_for(by: User, meet: Meet, ownership: dict) -> Application:
         created_by_id=by.id,
         **ownership,
     )
-    db.session.add(draft)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(draft)
+    except IntegrityError as error:
+        # Another coach of the same team created the draft a moment ago: add to that one.
+        draft = _existing_draft(meet, ownership)
+        if draft is None:
+            raise RuleViolation(
+                "ほかの操作と重なりました。もう一度「追加」を押してください。"
+            ) from error
+        return draft
     audit.record(by, "application.create", draft, meet_id=meet.id, after={"number": draft.number})
     return draft
+
+
+def _existing_draft(meet: Meet, ownership: dict) -> Application | None:
+    return db.session.scalar(
+        select(Application).where(
+            Application.meet_id == meet.id,
+            Application.status == ApplicationStatus.DRAFT,
+            Application.organization_id == ownership["organization_id"],
+            Application.owner_user_id == ownership["owner_user_id"],
+        )
+    )
 
 
 def _get(model, object_id) -> object:

@@ -28,6 +28,7 @@ from nitsys.models import (
     EntryStatus,
     Heat,
     HeatOrder,
+    HeatResult,
     HeatSlot,
     Meet,
     Organization,
@@ -540,6 +541,10 @@ def unlock_heat(heat_id: int, *, by: User) -> Heat:
         raise RuleViolation("組の確定を解除できるのは管理者のみです。")
     heat = _heat(heat_id)
     _race_for_update(heat.race_id)
+    if db.session.scalar(select(HeatResult.id).where(HeatResult.heat_id == heat.id).limit(1)):
+        raise RuleViolation(
+            f"{heat.race.name} 第{heat.number}組は結果が取り込まれているため、確定を解除できません。"
+        )
     if heat.locked:
         before = audit.snapshot(heat, "locked_at", "locked_by_id", "published_at")
         heat.locked, heat.locked_at, heat.locked_by_id, heat.published_at = False, None, None, None

@@ -1,0 +1,150 @@
+"""Exports too large for a request (SPEC §8): the post-meet archive is built off the request.
+
+Staff start a job (one active archive per meet — a second click finds the first); the job runs
+in a background thread with its own app context and session, writing its progress to the
+`export_jobs` row after each part so the exports page can poll it. A job whose worker died
+(a deploy, a recycled gunicorn worker) stops updating; after :data:`STALE_AFTER` it is shown as
+failed and a new one may be started. The finished zip stays in `BACKUP_DIR/archives`.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+from pathlib import Path
+
+from flask import Flask, current_app
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from nitsys.extensions import db
+from nitsys.models import ExportJob, ExportJobStatus, User
+from nitsys.models.base import utcnow
+from nitsys.services import archive, audit, exports
+from nitsys.services.errors import NotFound, RuleViolation
+
+ARCHIVE = "archive_zip"
+STALE_AFTER = timedelta(minutes=10)
+ACTIVE = (ExportJobStatus.QUEUED, ExportJobStatus.RUNNING)
+INTERRUPTED = "作成が中断されました（サーバーの再起動など）。もう一度作成してください。"
+UNEXPECTED = "予期しないエラーで作成できませんでした。システム管理者に連絡してください。"
+
+
+class JobAlreadyActive(RuleViolation):
+    """An archive of this meet is already being built."""
+
+
+def start_archive(meet_id: int, *, by: User) -> ExportJob:
+    """Queue the archive of a meet; the caller commits and then calls :func:`launch`."""
+    meet, _ = exports.meet_and_race(meet_id, None)
+    active = latest_job(meet.id)
+    if active is not None and is_interrupted(active):
+        _finish(active, ExportJobStatus.FAILED, error=INTERRUPTED)
+        db.session.flush()
+    elif active is not None and active.status in ACTIVE:
+        raise JobAlreadyActive(
+            f"アーカイブを作成中です（{active.progress}%）。完成までお待ちください。"
+        )
+    job = ExportJob(kind=ARCHIVE, meet_id=meet.id, user_id=by.id)
+    try:
+        with db.session.begin_nested():
+            db.session.add(job)
+    except IntegrityError as error:  # another official clicked at the same moment
+        raise JobAlreadyActive(
+            "アーカイブは別の操作で作成が始まっています。画面を更新してください。"
+        ) from error
+    audit.record(by, "exports.archive_started", job, meet_id=meet.id)
+    return job
+
+
+def latest_job(meet_id: int) -> ExportJob | None:
+    """The meet's newest archive job, if any."""
+    return db.session.scalars(
+        select(ExportJob)
+        .where(ExportJob.meet_id == meet_id, ExportJob.kind == ARCHIVE)
+        .order_by(ExportJob.id.desc())
+        .limit(1)
+    ).first()
+
+
+def is_interrupted(job: ExportJob) -> bool:
+    """An active job that has not reported progress for a long time: its worker is gone."""
+    return job.status in ACTIVE and utcnow() - job.updated_at > STALE_AFTER
+
+
+def failure(job: ExportJob | None) -> str:
+    """Why the job produced no file ("" while it runs or once it is done)."""
+    if job is None:
+        return ""
+    return INTERRUPTED if is_interrupted(job) else job.error
+
+
+def job_of_meet(meet_id: int, job_id: int) -> ExportJob:
+    job = db.session.get(ExportJob, job_id)
+    if job is None or job.meet_id != meet_id or job.kind != ARCHIVE:
+        raise NotFound("出力ジョブが見つかりません。")
+    return job
+
+
+def archive_file(job: ExportJob) -> Path:
+    """The finished zip of a done job (refused while building or when the file is gone)."""
+    if job.status is not ExportJobStatus.DONE:
+        raise RuleViolation("アーカイブはまだ完成していません。")
+    path = Path(current_app.config["BACKUP_DIR"]) / "archives" / job.filename
+    if not path.is_file():
+        raise NotFound("アーカイブのファイルが見つかりません（削除された可能性があります）。")
+    return path
+
+
+def launch(app: Flask, job_id: int) -> threading.Thread:
+    """Run a committed job in a background thread (returned so tests and the CLI can join)."""
+
+    def work() -> None:
+        with app.app_context():
+            try:
+                run(job_id)
+            finally:
+                db.session.remove()
+
+    thread = threading.Thread(target=work, name=f"export-job-{job_id}", daemon=False)
+    thread.start()
+    return thread
+
+
+def run(job_id: int) -> None:
+    """Build the archive, committing progress after each part; failures end up on the job."""
+    job = db.session.get(ExportJob, job_id)
+    if job is None or job.status is not ExportJobStatus.QUEUED:
+        return
+    job.status = ExportJobStatus.RUNNING
+    db.session.commit()
+
+    def report(done: int, total: int, part: str) -> None:
+        job.progress = done * 100 // total
+        job.step = part[:200]
+        db.session.commit()
+
+    try:
+        result = archive.archive_meet(job.meet_id, by=job.user, on_progress=report)
+    except Exception as error:
+        db.session.rollback()
+        message = error.message if isinstance(error, RuleViolation) else UNEXPECTED
+        if not isinstance(error, RuleViolation):
+            current_app.logger.exception("archive job %s failed", job_id)
+        _finish(db.session.get(ExportJob, job_id), ExportJobStatus.FAILED, error=message)
+        db.session.commit()
+        return
+    job.filename = result.path.name
+    job.step = f"{len(result.included)}件を収録" + (
+        f"・{len(result.skipped)}件は未収録" if result.skipped else ""
+    )
+    _finish(job, ExportJobStatus.DONE)
+    db.session.commit()
+
+
+def _finish(job: ExportJob, status: ExportJobStatus, *, error: str = "") -> None:
+    job.status = status
+    job.error = error[:500]
+    job.finished_at = utcnow()
+    if status is ExportJobStatus.DONE:
+        job.progress = 100
