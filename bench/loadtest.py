@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import http.cookiejar
 import os
+import random
 import re
 import socket
 import statistics
@@ -76,7 +77,7 @@ ATHLETE_OPTION = re.compile(r'<option value="(\d+)"')
 SUBMIT_LINK = re.compile(r'href="/my/applications/(\d+)/submit"')
 # Middle-of-the-field declared times, inside every plausibility range of the distance.
 DECLARED_TIMES = {"1500": "4:40.00", "3000": "10:10.00", "5000": "17:00.00", "10000": "35:00.00"}
-ATTEMPTS = 5  # athletes tried per round; one already entered in the race is refused (422)
+ATTEMPTS = 5  # athletes tried per round; one already entered is refused (422)
 
 
 @dataclass
@@ -199,20 +200,24 @@ def user_loop(args, email: str, steps: list[Step], meet, results: Results, stop:
 
 
 def entry_journey(browser: Browser, meet: str, results: Results) -> bool:
-    """Add one entry, submit the draft, upload a slip; False once the coach has no one left."""
+    """Add one entry, submit the draft, upload a slip; False once the coach seems to have no
+    one left to enter (ATTEMPTS refusals in a row), so the user goes back to reading."""
     form_path = f"/my/meets/{meet}/entry"
     _status, page = browser.request(form_path)
     token = _token(page)
-    for race_id, _name, distance in RACE_OPTION.findall(page):
-        _status, options = browser.request(f"/my/meets/{meet}/athlete-options?race_id={race_id}")
-        for athlete_id in ATHLETE_OPTION.findall(options)[:ATTEMPTS]:
-            form = {"race_id": race_id, "athlete_id": athlete_id, "csrf_token": token,
-                    "declared_time": DECLARED_TIMES[distance]}  # fmt: skip
-            status, page = attempt(
-                results, "エントリー追加", lambda f=form: browser.request(form_path, f)
-            )
-            if status != 422:  # 422: already entered in this race; try the next athlete
-                return submit_and_pay(browser, page, results)
+    races = RACE_OPTION.findall(page)
+    race_id, _name, distance = random.choice(races)
+    _status, options = browser.request(f"/my/meets/{meet}/athlete-options?race_id={race_id}")
+    athletes = ATHLETE_OPTION.findall(options)
+    # A random few: the first of the roster are already entered after the first rounds.
+    for athlete_id in random.sample(athletes, min(ATTEMPTS, len(athletes))):
+        form = {"race_id": race_id, "athlete_id": athlete_id, "csrf_token": token,
+                "declared_time": DECLARED_TIMES[distance]}  # fmt: skip
+        status, page = attempt(
+            results, "エントリー追加", lambda f=form: browser.request(form_path, f)
+        )
+        if status != 422:  # 422: entered already (this race or another); try the next athlete
+            return submit_and_pay(browser, page, results)
     return False
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import secrets
 import sys
 import tempfile
 import time
@@ -68,6 +69,8 @@ def bench_app(database_url: str):
         "BENCH_QUERY_COUNT": False,
         "OUTBOX_DELIVER_AFTER_REQUEST": False,
         "RATELIMIT_STORAGE_URI": "memory://",
+        # Batches that log in through the test client need a session, on any machine (no .env).
+        "SECRET_KEY": secrets.token_hex(32),
     })  # fmt: skip
 
 

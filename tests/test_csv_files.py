@@ -124,3 +124,12 @@ def test_download_response_carries_the_headers():
     assert response.headers["Content-Disposition"].startswith('attachment; filename="5000m.csv"')
     assert response.headers["Cache-Control"] == "no-store"
     assert response.get_data() == b"x"
+
+
+def test_formulas_anywhere_in_the_file_are_defused_and_numbers_are_kept():
+    rows = [["氏名", "所属"], ["山田", "日体大"], [-5, "=1,2"], ["佐藤", "\tタブ"]]
+
+    text = write_csv(rows).decode("utf-8-sig")
+
+    assert text == "氏名,所属\r\n山田,日体大\r\n-5,\"'=1,2\"\r\n佐藤,'\tタブ\r\n"
+    assert write_csv([["山田", "日体大"]]).decode("utf-8-sig") == "山田,日体大\r\n"

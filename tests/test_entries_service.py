@@ -292,3 +292,19 @@ def test_officials_may_enter_late_for_a_team_and_the_override_is_audited(coach, 
         select(AuditEvent).where(AuditEvent.action == "entry.window_override")
     )
     assert override.actor_id == official.id and override.object_id == entry.id
+
+
+def test_a_colleagues_simultaneous_add_of_the_same_runner_is_refused_not_crashed(
+    coach, meet, monkeypatch
+):
+    colleague = factories.make_user(organization=coach.organization)
+    race = factories.make_race(meet)
+    first = add(coach, race)
+    # The colleague's request checked the rules before the first add was committed.
+    monkeypatch.setattr(entries, "check_entry", lambda **_: None)
+
+    with pytest.raises(RuleViolation, match="既にエントリーされています") as refused:
+        add(colleague, race, athlete=first.athlete)
+    assert refused.value.field == "athlete_id"
+    db.session.rollback()
+    assert db.session.scalar(select(func.count(Entry.id))) == 1

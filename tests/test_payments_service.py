@@ -16,6 +16,7 @@ from nitsys.models import (
     EntryStatus,
     OutboxMessage,
     PaymentApproval,
+    PaymentSlip,
     SlipReview,
 )
 from nitsys.models.base import utcnow
@@ -288,3 +289,15 @@ def test_export_lists_every_submitted_application_with_forced_flag(application, 
     assert rows[0][0] == "申込番号"
     assert rows[1][0] == application.number
     assert rows[1][-2:] == ["強制承認", "当日現場確認"]
+
+
+def test_a_teammates_simultaneous_upload_is_refused_not_crashed(application, coach):
+    upload(application, coach)
+    # The other request read the application before the first upload was committed.
+    application.status = ApplicationStatus.AWAITING_PAYMENT
+    db.session.flush()
+
+    with pytest.raises(RuleViolation, match="振込明細は既に確認中です"):
+        payments.upload_slip(application.id, by=coach, data=png_bytes(), filename="again.png")
+    pending = select(func.count(PaymentSlip.id)).where(PaymentSlip.application_id == application.id)
+    assert db.session.scalar(pending) == 1

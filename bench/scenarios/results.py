@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import codecs
 import random
-import secrets
 from itertools import groupby
 
 from bench.scenarios.exports import REPEAT, median_ms, ready_demo_meet
@@ -62,9 +61,6 @@ def batches(app) -> list[tuple[str, float]]:
                 median_ms(lambda: results.import_result_files(meet.id, one, by=staff)),
             )
         )
-
-        # The in-process app has no secret key; the page's CSRF token needs a session.
-        app.secret_key = app.secret_key or secrets.token_hex(32)
 
         def page():
             with app.test_request_context():

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Sequence
 from enum import StrEnum
 
@@ -26,6 +27,8 @@ from nitsys.services.errors import RuleViolation
 
 CRLF = "\r\n"
 _FORMULA_START = frozenset("=+-@\t\r")
+# Where a cell of the written text could start with one of them (a quoted cell after its quote).
+_MAYBE_FORMULA = re.compile(r'(?:^|,)"?[=+\-@\t\r]', re.MULTILINE)
 _CP932_TWINS = (("\u2014", "\u2015"),)  # EM DASH → HORIZONTAL BAR
 _CODEC_LABELS = {"cp932": "Shift_JIS（CP932）", "ascii": "ASCII（半角英数字）"}
 
@@ -84,15 +87,29 @@ def encode_text(text: str, codec: str, *, bom: bytes = b"") -> bytes:
 def write_csv(
     rows: Iterable[Sequence[object]], encoding: CsvEncoding = CsvEncoding.UTF8_BOM
 ) -> bytes:
-    """A spreadsheet-safe CSV file (header row included in `rows`) as bytes."""
-    safe_rows = (
-        [
-            "'" + cell if isinstance(cell, str) and cell[:1] in _FORMULA_START else cell
-            for cell in row
-        ]
-        for row in rows
-    )
-    return encode_text(csv_text(safe_rows), CsvEncoding(encoding).value)
+    """A spreadsheet-safe CSV file (header row included in `rows`) as bytes.
+
+    A text cell starting like a formula (= + - @, tab, CR) gets a leading apostrophe. Most files
+    have none, so the text is first written as is and searched for a cell that might; only then
+    is it written again cell by cell (a per-cell check costs as much as writing the file).
+    """
+    rows = rows if isinstance(rows, list) else list(rows)
+    text = csv_text(rows)
+    if _may_hold_formula(text):
+        text = csv_text(
+            [
+                "'" + cell if isinstance(cell, str) and cell[:1] in _FORMULA_START else cell
+                for cell in row
+            ]
+            for row in rows
+        )
+    return encode_text(text, CsvEncoding(encoding).value)
+
+
+def _may_hold_formula(text: str) -> bool:
+    # Substring tests are near free; the regex only runs when one of the characters is there.
+    suspicious = any(char in text for char in "=+-@\t") or '"\r' in text
+    return suspicious and _MAYBE_FORMULA.search(text) is not None
 
 
 def _problems(text: str, codec: str) -> list[tuple[int, str, str]]:

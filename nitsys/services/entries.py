@@ -33,6 +33,7 @@ from nitsys.models import (
 from nitsys.models.base import utcnow
 from nitsys.models.entries import CAPACITY_STATUSES, WITHDRAWABLE_STATUSES
 from nitsys.services import audit, outbox
+from nitsys.services.conflicts import refused_on_conflict
 from nitsys.services.errors import NotFound, RuleViolation
 
 ENTRY_FIELDS = ("athlete_id", "race_id", "declared_time", "personal_best", "note", "status")
@@ -307,16 +308,21 @@ def add_entry(
     check_entry(by=by, athlete=athlete, race=race, declared_time=declared, owner=ownership)
     _check_not_full(race)
     draft = _draft_for(by, meet, ownership)
-    entry = Entry(
-        application=draft,
-        athlete=athlete,
-        race=race,
-        declared_time=declared,
-        personal_best=best,
-        note=(note or "").strip()[:200],
+    taken = RuleViolation(
+        f"{athlete.full_name}さんは{race.name}に既にエントリーされています"
+        "（同じ団体の別の方が今追加しました）。",
+        field="athlete_id",
     )
-    db.session.add(entry)
-    db.session.flush()
+    with refused_on_conflict(taken):
+        entry = Entry(
+            application=draft,
+            athlete=athlete,
+            race=race,
+            declared_time=declared,
+            personal_best=best,
+            note=(note or "").strip()[:200],
+        )
+        db.session.add(entry)
     after = audit.snapshot(entry, *ENTRY_FIELDS)
     if overridden:
         audit.record(by, "entry.window_override", entry, meet_id=meet.id, after=after)

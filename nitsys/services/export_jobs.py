@@ -15,12 +15,12 @@ from pathlib import Path
 
 from flask import Flask, current_app
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from nitsys.extensions import db
 from nitsys.models import ExportJob, ExportJobStatus, User
 from nitsys.models.base import utcnow
 from nitsys.services import archive, audit, exports
+from nitsys.services.conflicts import refused_on_conflict
 from nitsys.services.errors import NotFound, RuleViolation
 
 ARCHIVE = "archive_zip"
@@ -46,13 +46,11 @@ def start_archive(meet_id: int, *, by: User) -> ExportJob:
             f"アーカイブを作成中です（{active.progress}%）。完成までお待ちください。"
         )
     job = ExportJob(kind=ARCHIVE, meet_id=meet.id, user_id=by.id)
-    try:
-        with db.session.begin_nested():
-            db.session.add(job)
-    except IntegrityError as error:  # another official clicked at the same moment
-        raise JobAlreadyActive(
-            "アーカイブは別の操作で作成が始まっています。画面を更新してください。"
-        ) from error
+    started_elsewhere = JobAlreadyActive(
+        "アーカイブは別の操作で作成が始まっています。画面を更新してください。"
+    )
+    with refused_on_conflict(started_elsewhere):  # another staff member clicked just now
+        db.session.add(job)
     audit.record(by, "exports.archive_started", job, meet_id=meet.id)
     return job
 

@@ -7,6 +7,7 @@ Each file handed out writes an :class:`ExportLog` row and an audit event (person
 
 from __future__ import annotations
 
+from collections import namedtuple
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import NamedTuple
@@ -51,27 +52,63 @@ class ExportFile(NamedTuple):
 
 
 def start_list_rows(meet_id: int, race_id: int | None = None) -> list[StartListRow]:
-    """Every runner of the meet's active races (or of one race), in one query.
+    """Every runner of the meet's active races (or of one race), in running order.
 
-    Plain columns rather than ORM objects: a whole meet is thousands of lines, and loading six
-    entities per line made the men's 5000 m start list about four times slower.
+    Three narrow queries — the races, their heats, then only the per-runner columns — rather
+    than one wide join: a whole meet is thousands of lines, and materialising the race and heat
+    columns again on every line (and loading ORM objects) cost more than the query itself.
     """
     numbers = race_numbers(meet_id)
-    query = (
+    chosen = Race.id == race_id if race_id else Race.is_active
+    races = {race.id: race for race in _select(_races_query(meet_id, numbers, chosen))}
+    heats = {heat.id: heat for heat in _select(_heats_query(meet_id, chosen))}
+    starts = _heat_starts(races, heats.values())
+    codes = {race.id: _race_code(race) for race in races.values()}
+    return [
+        _row(runner, races[heats[runner.heat_id].race_id], heats[runner.heat_id], codes, starts)
+        for runner in _select(_runners_query(meet_id, numbers, chosen))
+    ]
+
+
+def _select(query) -> list:
+    """Core execution into plain named tuples (SQLAlchemy Row attribute lookups are slow)."""
+    line = namedtuple("Line", [column.key for column in query.selected_columns])
+    return [line._make(values) for values in db.session.connection().execute(query).all()]
+
+
+def _races_query(meet_id: int, numbers, chosen):
+    return (
         select(
-            Meet.name.label("meet_name"),
-            Race.id.label("race_id"),
-            Race.name.label("race_name"),
+            Race.id,
+            Race.name,
             Race.gender,
             Race.distance,
             Race.is_ncg,
             Race.first_start_at,
             Race.heat_interval_minutes,
-            numbers.c.number.label("race_number"),
-            Heat.id.label("heat_id"),
-            Heat.number.label("heat_number"),
-            Heat.start_at.label("heat_start_at"),
-            HeatSlot.id.label("slot_id"),
+            numbers.c.number,
+            Meet.name.label("meet_name"),
+        )
+        .join(numbers, numbers.c.race_id == Race.id)
+        .join(Meet, Meet.id == Race.meet_id)
+        .where(Race.meet_id == meet_id, chosen)
+    )
+
+
+def _heats_query(meet_id: int, chosen):
+    return (
+        select(Heat.id, Heat.race_id, Heat.number, Heat.start_at)
+        .join(Race, Race.id == Heat.race_id)
+        .where(Race.meet_id == meet_id, chosen)
+    )
+
+
+def _runners_query(meet_id: int, numbers, chosen):
+    organization = func.coalesce(func.nullif(Organization.short_name, ""), Organization.name, "")
+    return (
+        select(
+            HeatSlot.heat_id,
+            HeatSlot.id,
             HeatSlot.position,
             HeatSlot.bib,
             Entry.declared_time,
@@ -82,27 +119,17 @@ def start_list_rows(meet_id: int, race_id: int | None = None) -> list[StartListR
             Athlete.last_name_en,
             Athlete.first_name_en,
             Athlete.jaaf_id,
-            func.coalesce(func.nullif(Organization.short_name, ""), Organization.name, "").label(
-                "organization"
-            ),
+            organization.label("organization"),
         )
         .join(Heat, Heat.id == HeatSlot.heat_id)
         .join(Race, Race.id == Heat.race_id)
         .join(numbers, numbers.c.race_id == Race.id)
-        .join(Meet, Meet.id == Race.meet_id)
         .join(Entry, Entry.id == HeatSlot.entry_id)
         .join(Athlete, Athlete.id == Entry.athlete_id)
         .outerjoin(Organization, Organization.id == Athlete.organization_id)
-        .where(Race.meet_id == meet_id)
+        .where(Race.meet_id == meet_id, chosen)
         .order_by(numbers.c.number, Heat.number, HeatSlot.position)
     )
-    query = query.where(Race.id == race_id) if race_id else query.where(Race.is_active)
-    # Core, not ORM, execution: these are plain columns, and the ORM row layer costs a third.
-    # Core, not ORM, execution: plain columns need no ORM row layer (a third of the time).
-    lines = db.session.connection().execute(query).all()
-    starts = _heat_starts(lines)
-    codes = {line.race_id: _race_code(line) for line in _first_of_each(lines, "race_id")}
-    return [_row(line, codes[line.race_id], starts[line.heat_id]) for line in lines]
 
 
 def race_numbers(meet_id: int):
@@ -118,53 +145,49 @@ def race_numbers(meet_id: int):
     )
 
 
-def _first_of_each(lines, key: str):
-    """One line per distinct value of `key` (a race, a heat)."""
-    return {getattr(line, key): line for line in reversed(lines)}.values()
-
-
-def _race_code(line) -> str:
+def _race_code(race) -> str:
     """The race's own rule (`Race.code`), applied to the selected columns."""
-    return Race(gender=line.gender, distance=line.distance, is_ncg=line.is_ncg).code
+    return Race(gender=race.gender, distance=race.distance, is_ncg=race.is_ncg).code
 
 
-def _heat_starts(lines) -> dict[int, datetime | None]:
+def _heat_starts(races: dict, heats) -> dict[int, datetime | None]:
     """Start time of each heat, by heat id: the race's formula unless the heat overrides it."""
     heats_by_race: dict[int, list] = {}
-    for heat in _first_of_each(lines, "heat_id"):
+    for heat in heats:
         heats_by_race.setdefault(heat.race_id, []).append(heat)
     starts = {}
-    for heats in heats_by_race.values():
-        overrides = {h.heat_number: h.heat_start_at for h in heats if h.heat_start_at is not None}
-        count = max(h.heat_number for h in heats)
+    for race_id, race_heats in heats_by_race.items():
+        race = races[race_id]
+        overrides = {h.number: h.start_at for h in race_heats if h.start_at is not None}
+        count = max(h.number for h in race_heats)
         times = race_timetable(
-            count, heats[0].first_start_at, heats[0].heat_interval_minutes, overrides=overrides
+            count, race.first_start_at, race.heat_interval_minutes, overrides=overrides
         )
-        starts.update((h.heat_id, times[h.heat_number - 1].start) for h in heats)
+        starts.update((h.id, times[h.number - 1].start) for h in race_heats)
     return starts
 
 
-def _row(line, race_code: str, start_at: datetime | None) -> StartListRow:
+def _row(runner, race, heat, codes: dict, starts: dict) -> StartListRow:
     return StartListRow(
-        meet_name=line.meet_name,
-        race_name=line.race_name,
-        race_code=race_code,
-        race_number=line.race_number,
-        distance=line.distance,
-        heat_number=line.heat_number,
-        position=line.position,
-        bib=line.bib,
-        last_name=line.last_name,
-        first_name=line.first_name,
-        last_name_kana=line.last_name_kana,
-        first_name_kana=line.first_name_kana,
-        last_name_romaji=line.last_name_en,
-        first_name_romaji=line.first_name_en,
-        organization=line.organization,
-        declared_time=line.declared_time,
-        jaaf_id=line.jaaf_id,
-        slot_id=line.slot_id,
-        start_at=start_at,
+        meet_name=race.meet_name,
+        race_name=race.name,
+        race_code=codes[race.id],
+        race_number=race.number,
+        distance=race.distance,
+        heat_number=heat.number,
+        position=runner.position,
+        bib=runner.bib,
+        last_name=runner.last_name,
+        first_name=runner.first_name,
+        last_name_kana=runner.last_name_kana,
+        first_name_kana=runner.first_name_kana,
+        last_name_romaji=runner.last_name_en,
+        first_name_romaji=runner.first_name_en,
+        organization=runner.organization,
+        declared_time=runner.declared_time,
+        jaaf_id=runner.jaaf_id,
+        slot_id=runner.id,
+        start_at=starts[heat.id],
     )
 
 

@@ -44,6 +44,7 @@ from nitsys.models import (
 from nitsys.models.base import utcnow
 from nitsys.models.payments import MAX_SLIP_BYTES
 from nitsys.services import audit, outbox
+from nitsys.services.conflicts import refused_on_conflict
 from nitsys.services.entries import contact_for
 from nitsys.services.errors import NotFound, RuleViolation
 
@@ -54,6 +55,7 @@ PDF_TYPE = "application/pdf"
 THUMBNAIL_SIZE = (240, 240)
 SLIP_FIELDS = ("review", "review_reason")
 APPLICATION_FIELDS = ("status", "rejection_reason")
+ALREADY_UNDER_REVIEW = "振込明細は既に確認中です。確認結果をお待ちください。"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -215,26 +217,27 @@ def upload_slip(
             "提出前の申込には振込明細をアップロードできません。先に提出してください。"
         )
     if application.status is ApplicationStatus.UNDER_REVIEW:
-        raise RuleViolation("振込明細は既に確認中です。確認結果をお待ちください。")
+        raise RuleViolation(ALREADY_UNDER_REVIEW)
     if application.status is ApplicationStatus.PAID:
         raise RuleViolation("この申込は入金確認済みです。")
     if declared_amount is not None and declared_amount < 0:
         raise RuleViolation("振込金額が正しくありません。", field="declared_amount")
     checked = check_slip_file(data)
-    slip = PaymentSlip(
-        application=application,
-        uploaded_by_id=by.id,
-        content=data,
-        content_type=checked.content_type,
-        size=len(data),
-        sha256=hashlib.sha256(data).hexdigest(),
-        original_filename=(filename or "")[-200:],
-        thumbnail=checked.thumbnail,
-        transfer_date=transfer_date,
-        declared_amount=declared_amount,
-        payer_name=(payer_name or "").strip()[:100],
-    )
-    db.session.add(slip)
+    with refused_on_conflict(RuleViolation(ALREADY_UNDER_REVIEW)):
+        slip = PaymentSlip(
+            application=application,
+            uploaded_by_id=by.id,
+            content=data,
+            content_type=checked.content_type,
+            size=len(data),
+            sha256=hashlib.sha256(data).hexdigest(),
+            original_filename=(filename or "")[-200:],
+            thumbnail=checked.thumbnail,
+            transfer_date=transfer_date,
+            declared_amount=declared_amount,
+            payer_name=(payer_name or "").strip()[:100],
+        )
+        db.session.add(slip)
     application.status = ApplicationStatus.UNDER_REVIEW
     db.session.flush()
     audit.record(

@@ -63,6 +63,8 @@ def test_coach_enters_five_athletes_fixes_a_time_and_submits(
     add_row(page, race, athlete, "14:75.00")
     expect(editor.locator(".field-error")).to_contain_text("秒は60未満")
     expect(editor.locator("input[name=declared_time]")).to_have_value("14:75.00")
+    # Type only once htmx has settled the swapped form, or the first input event is not heard.
+    expect(page.locator(".htmx-added, .htmx-settling")).to_have_count(0)
     editor.locator("input[name=declared_time]").fill("14:55.00")
     expect(page.locator("#add-declared_time-hint")).to_contain_text("14:55.00 として受け付けます")
     editor.get_by_role("button", name="追加").click()
