@@ -299,5 +299,6 @@ def test_a_teammates_simultaneous_upload_is_refused_not_crashed(application, coa
 
     with pytest.raises(RuleViolation, match="振込明細は既に確認中です"):
         payments.upload_slip(application.id, by=coach, data=png_bytes(), filename="again.png")
+    db.session.rollback()  # as the view does on a refusal
     pending = select(func.count(PaymentSlip.id)).where(PaymentSlip.application_id == application.id)
     assert db.session.scalar(pending) == 1

@@ -2,7 +2,7 @@
 
 The service checks the rule first and says why in Japanese; the database's unique key is the
 last word when a concurrent request slipped in between the check and the write. This turns that
-clash into the same kind of refusal instead of a 500.
+clash into the same kind of refusal instead of a 500; trying again then meets the rule check.
 """
 
 from __future__ import annotations
@@ -18,12 +18,14 @@ from nitsys.services.errors import RuleViolation
 
 @contextmanager
 def refused_on_conflict(refusal: RuleViolation) -> Iterator[None]:
-    """Flush what the block adds inside a savepoint; a unique-key clash raises `refusal`.
+    """Flush what the block adds; a unique-key clash raises `refusal` instead of a 500.
 
-    The savepoint keeps the rest of the transaction usable, so the view can still render.
+    No savepoint: SQLite's Python driver commits at the release of a savepoint that opened the
+    transaction. The failed write spoils the transaction, and the caller rolls back on the
+    refusal as it does on any rule violation.
     """
     try:
-        with db.session.begin_nested():
-            yield
+        yield
+        db.session.flush()
     except IntegrityError as error:
         raise refusal from error

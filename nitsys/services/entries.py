@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 
 from nitsys.domain.entry_window import entry_window_state
 from nitsys.domain.times import TimeParseError, format_time, parse_time
@@ -236,17 +235,9 @@ def _draft_for(by: User, meet: Meet, ownership: dict) -> Application:
         created_by_id=by.id,
         **ownership,
     )
-    try:
-        with db.session.begin_nested():
-            db.session.add(draft)
-    except IntegrityError as error:
-        # Another coach of the same team created the draft a moment ago: add to that one.
-        draft = _existing_draft(meet, ownership)
-        if draft is None:
-            raise RuleViolation(
-                "ほかの操作と重なりました。もう一度「追加」を押してください。"
-            ) from error
-        return draft
+    retry = RuleViolation("ほかの操作と重なりました。もう一度「追加」を押してください。")
+    with refused_on_conflict(retry):  # a teammate opened the team's draft a moment ago
+        db.session.add(draft)
     audit.record(by, "application.create", draft, meet_id=meet.id, after={"number": draft.number})
     return draft
 
