@@ -10,6 +10,7 @@ from sentry_sdk.transport import Transport
 
 from nitsys import create_app
 from nitsys.extensions import db
+from nitsys.models import Organization
 from nitsys.observability import scrub
 from nitsys.services import outbox
 from tests import conftest, factories
@@ -188,3 +189,18 @@ def test_a_trimmed_request_body_is_scrubbed_too():
     event = before_send({"request": {"data": body}}, None)
     data = event["request"]["data"].value
     assert "coach@example.jp" not in str(data) and "hunter2" not in str(data)
+
+
+def test_the_error_page_still_renders_after_a_failed_database_write(client, login_as, monkeypatch):
+    coach = login_as("participant")
+    race = factories.make_race()
+
+    def clashing_write(*_args, **_kwargs):
+        db.session.add(Organization(name=coach.organization.name, name_kana="ア"))
+        db.session.flush()  # IntegrityError: the session now needs a rollback
+
+    monkeypatch.setattr("nitsys.services.entries.add_entry", clashing_write)
+    response = client.post(f"/my/meets/{race.meet_id}/entry", data={"race_id": race.id})
+
+    assert response.status_code == 500
+    assert "サーバーでエラーが発生しました" in response.get_data(as_text=True)
