@@ -90,7 +90,9 @@ def init_sentry(app: Flask) -> bool:
         traces_sample_rate=app.config["SENTRY_TRACES_SAMPLE_RATE"],
         # No personal data: send_default_pii stays at its default (False; the option itself is
         # deprecated in sentry-sdk 2.75) and before_send scrubs what integrations still attach.
+        # Sampled performance traces carry the request too, and skip before_send.
         before_send=before_send,
+        before_send_transaction=before_send,
         # Tests pass a Transport subclass here; production uses the default HTTP transport.
         transport=app.config.get("SENTRY_TRANSPORT"),
     )

@@ -46,6 +46,7 @@ def sentry_app(app, database_url):
         database_url,
         SENTRY_DSN="https://abc123@o1.ingest.sentry.io/42",
         SENTRY_ENVIRONMENT="production",
+        SENTRY_TRACES_SAMPLE_RATE=1.0,  # every request also sends a performance trace
         SENTRY_TRANSPORT=transport,
         MAIL_TRANSPORT="smtp",
         MAIL_SERVER="127.0.0.1",
@@ -91,6 +92,7 @@ def test_an_unhandled_error_is_reported_without_personal_data(sentry_app):
     [event] = transport.events()
     assert event["exception"]["values"][0]["type"] == "ValueError"
     raw = transport.raw()
+    assert '"type":"transaction"' in raw  # the trace of the request, scrubbed as well
     assert "hunter2-secret" not in raw and "coach@example.jp" not in raw
 
 
