@@ -242,6 +242,22 @@ def test_force_desk_finds_by_athlete_and_preselects(client, login_as, applicatio
     assert application.number in forced and "強制承認" in forced
 
 
+def test_force_desk_finds_a_runner_by_bib_and_shows_who_approved(client, login_as, application):
+    official = factories.make_user("official", full_name="受付 花子")
+    payments.force_approve(application.id, by=official, reason="当日現場確認")
+    db.session.commit()
+    factories.make_heat_with_slots(application.entries[0].race, application.entries, bib=4321)
+    other_meet = factories.make_meet()
+    login_as("official")
+    page = client.get("/admin/payments/force?q=４３２２", headers=HTMX).get_data(as_text=True)
+    assert application.number in page and "ゼッケン 4322" in page
+    assert "強制承認済み: 受付 花子" in page and 'name="reason"' not in page
+    elsewhere = client.get(f"/admin/payments/force?q=4322&meet={other_meet.id}", headers=HTMX)
+    assert application.number not in elsewhere.get_data(as_text=True)
+    by_name = client.get(f"/admin/payments/force?q={application.entries[0].athlete.last_name}")
+    assert application.number not in by_name.get_data(as_text=True)  # paid: not a candidate
+
+
 def test_export_csv_has_one_bom_and_japanese_header(client, login_as, application):
     login_as("official")
     response = client.get(f"/admin/payments/export.csv?meet={application.meet_id}")

@@ -8,19 +8,15 @@ from __future__ import annotations
 
 from flask import Response, abort, render_template, request
 from flask_login import current_user
-from sqlalchemy import or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import select
 
 from nitsys.admin import bp
 from nitsys.extensions import db
 from nitsys.htmx import render_page_or_fragment, trigger
 from nitsys.models import (
     Application,
-    ApplicationStatus,
-    Athlete,
     Entry,
     Meet,
-    Organization,
     PaymentSlip,
     Role,
 )
@@ -189,48 +185,6 @@ def payment_slip_view(slip_id: int):
 # --- force approval ----------------------------------------------------------------------------
 
 
-def _force_candidates(meet_id: int | None, query: str) -> list[Application]:
-    """Unpaid submitted applications of a team, or containing an athlete, matching `query`."""
-    if not query:
-        return []
-    pattern = f"%{query}%"
-    compact = f"%{query.replace(' ', '').replace('　', '')}%"
-    by_athlete = (
-        select(Entry.application_id)
-        .join(Athlete)
-        .where(
-            or_(
-                (Athlete.last_name + Athlete.first_name).ilike(compact),
-                (Athlete.last_name_kana + Athlete.first_name_kana).ilike(compact),
-            )
-        )
-    )
-    by_team = select(Organization.id).where(
-        or_(Organization.name.ilike(pattern), Organization.name_kana.ilike(pattern))
-    )
-    statement = select(Application).where(
-        Application.status.in_(
-            [ApplicationStatus.AWAITING_PAYMENT, ApplicationStatus.UNDER_REVIEW]
-        ),
-        or_(
-            Application.id.in_(by_athlete),
-            Application.organization_id.in_(by_team),
-            Application.number.ilike(pattern),
-        ),
-    )
-    if meet_id:
-        statement = statement.where(Application.meet_id == meet_id)
-    statement = statement.options(
-        joinedload(Application.meet),
-        joinedload(Application.organization),
-        joinedload(Application.owner_user),
-        selectinload(Application.entries).options(
-            joinedload(Entry.athlete), joinedload(Entry.race)
-        ),
-    )
-    return db.session.scalars(statement.order_by(Application.id).limit(50)).all()
-
-
 def _preselected() -> Application | None:
     entry_id = request.args.get("entry", type=int)
     if entry_id:
@@ -254,7 +208,7 @@ def payment_force():
         meet_id=meet_id,
         q=query,
         selected=_preselected(),
-        candidates=_force_candidates(meet_id, query),
+        candidates=payments.force_candidates(meet_id, query),
         error="",
     )
 

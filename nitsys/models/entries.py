@@ -19,6 +19,7 @@ meet, guaranteed by partial unique indexes (defects 10 and 11).
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -29,6 +30,9 @@ from nitsys.models.athletes import Athlete
 from nitsys.models.base import TimestampMixin, UTCDateTime
 from nitsys.models.enums import LabeledEnum, enum_column_type
 from nitsys.models.meets import Meet, Race
+
+if TYPE_CHECKING:
+    from nitsys.models.heats import HeatSlot
 
 
 class ApplicationStatus(LabeledEnum):
@@ -187,6 +191,8 @@ class Entry(TimestampMixin, db.Model):
     withdrawal_requested_by: Mapped[User | None] = relationship(
         foreign_keys=[withdrawal_requested_by_id]
     )
+    # Its place in a heat (bib, position) once heats are built; the heat owns the slot.
+    slot: Mapped[HeatSlot | None] = relationship(viewonly=True)
 
     def __repr__(self) -> str:
         return f"<Entry {self.id} athlete={self.athlete_id} race={self.race_id}>"

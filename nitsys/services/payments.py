@@ -23,8 +23,8 @@ from io import BytesIO
 
 from flask import has_request_context
 from PIL import Image, ImageDraw, ImageOps
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from nitsys.extensions import db
 from nitsys.formatting import TOKYO, jst
@@ -32,8 +32,10 @@ from nitsys.models import (
     Application,
     ApplicationAdjustment,
     ApplicationStatus,
+    Athlete,
     Entry,
     EntryStatus,
+    HeatSlot,
     Meet,
     Organization,
     PaymentApproval,
@@ -55,6 +57,7 @@ PDF_TYPE = "application/pdf"
 THUMBNAIL_SIZE = (240, 240)
 SLIP_FIELDS = ("review", "review_reason")
 APPLICATION_FIELDS = ("status", "rejection_reason")
+UNPAID_STATUSES = (ApplicationStatus.AWAITING_PAYMENT, ApplicationStatus.UNDER_REVIEW)
 ALREADY_UNDER_REVIEW = "振込明細は既に確認中です。確認結果をお待ちください。"
 
 
@@ -416,6 +419,59 @@ def _log_force(application: Application, by: User, reason: str) -> None:
         security_log.warning(
             "payment.force_approve %s", " ".join(f"{k}={v}" for k, v in fields.items())
         )
+
+
+FORCE_SEARCH_LIMIT = 50
+
+
+def force_candidates(meet_id: int | None, query: str) -> list[Application]:
+    """The trouble desk's search. Unpaid submitted applications whose team, athlete (kanji or
+    kana, spaces ignored) or number matches `query`; and, for a number, the application of the
+    runner wearing that bib whatever its state, so the desk sees who approved a paid one."""
+    query = query.strip()
+    if not query:
+        return []
+    pattern = f"%{query}%"
+    compact = f"%{query.replace(' ', '').replace('　', '')}%"
+    by_athlete = (
+        select(Entry.application_id)
+        .join(Athlete)
+        .where(
+            or_(
+                (Athlete.last_name + Athlete.first_name).ilike(compact),
+                (Athlete.last_name_kana + Athlete.first_name_kana).ilike(compact),
+            )
+        )
+    )
+    by_team = select(Organization.id).where(
+        or_(Organization.name.ilike(pattern), Organization.name_kana.ilike(pattern))
+    )
+    matches = and_(
+        Application.status.in_(UNPAID_STATUSES),
+        or_(
+            Application.id.in_(by_athlete),
+            Application.organization_id.in_(by_team),
+            Application.number.ilike(pattern),
+        ),
+    )
+    if query.isdecimal():  # full-width digits too: int() reads them
+        by_bib = select(Entry.application_id).join(HeatSlot).where(HeatSlot.bib == int(query))
+        if meet_id:
+            by_bib = by_bib.where(HeatSlot.meet_id == meet_id)
+        matches = or_(matches, Application.id.in_(by_bib))
+    statement = select(Application).where(matches)
+    if meet_id:
+        statement = statement.where(Application.meet_id == meet_id)
+    statement = statement.options(
+        joinedload(Application.meet),
+        joinedload(Application.organization),
+        joinedload(Application.owner_user),
+        joinedload(Application.approval).joinedload(PaymentApproval.approved_by),
+        selectinload(Application.entries).options(
+            joinedload(Entry.athlete), joinedload(Entry.race), joinedload(Entry.slot)
+        ),
+    )
+    return db.session.scalars(statement.order_by(Application.id).limit(FORCE_SEARCH_LIMIT)).all()
 
 
 # ---------------------------------------------------------------------------------------------
