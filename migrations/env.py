@@ -9,9 +9,11 @@ from alembic import context
 # access to the values within the .ini file in use.
 config = context.config
 
-# Interpret the config file for Python logging.
-# This line sets up loggers basically.
-fileConfig(config.config_file_name, disable_existing_loggers=False)
+# Alembic's logging setup, unless the app has set up logging already (`flask db …` does, and its
+# handler shows alembic's lines): replacing the root handlers would drop the app's own ones,
+# e.g. the system page's recent-problems buffer when a test migrates in-process.
+if not logging.getLogger().handlers:
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger('alembic.env')
 
 

@@ -123,13 +123,6 @@ def test_scrub_filters_secrets_by_name_and_emails_anywhere():
 # --- request and security log -------------------------------------------------------------
 
 
-@pytest.fixture(autouse=True)
-def enabled_loggers():
-    """Alembic's fileConfig (tests/test_migrations.py) disables loggers created before it."""
-    for name in ("nitsys.request", "nitsys.security"):
-        logging.getLogger(name).disabled = False
-
-
 def test_one_structured_line_per_request_with_user_id(app, client, login_as, caplog):
     user = login_as("participant")
     with caplog.at_level(logging.INFO, logger="nitsys.request"):
