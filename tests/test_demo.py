@@ -147,6 +147,9 @@ def test_cli_seeds_an_empty_database_once(app):
     assert result.exit_code == 0, result.output
     assert "staff@demo.nitsys.jp" in result.output
     assert DEMO_PASSWORD in result.output
+    counted = [line.strip() for line in result.output.splitlines() if line.startswith("  ")]
+    assert "結果: 420" in counted and "自己ベスト: 402" in counted
+    assert not [line for line in counted if line[:1].isascii() and "@" not in line]  # all Japanese
     assert accounts.authenticate("staff@demo.nitsys.jp", DEMO_PASSWORD).role is Role.STAFF
     assert accounts.authenticate("official@demo.nitsys.jp", DEMO_PASSWORD).role is Role.OFFICIAL
     coach = accounts.authenticate("coach001@demo.nitsys.jp", DEMO_PASSWORD)

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import codecs
 import io
 import zipfile
+from datetime import time as time_of_day
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
-from nitsys.domain.lynx import ResultStatus
+from nitsys.domain import lynx
+from nitsys.domain.lynx import LynxEncoding, ResultStatus
 from nitsys.domain.result_files import ResultUploadError
 from nitsys.extensions import db
 from nitsys.models import AuditEvent, ExportLog, HeatResult, PersonalBest, ResultImport
@@ -18,27 +19,24 @@ from nitsys.services import heats, results
 from nitsys.services.errors import RuleViolation
 from tests import factories
 
-UTF16_BOM = "utf-16-bom"
+UTF16_BOM = LynxEncoding.UNICODE  # what Lynx writes with its "Unicode" code set
 
 
-def lif_bytes(race_number, heat, lines, *, encoding="utf-8", line_end="\r\n") -> bytes:
-    """A `.lif` as FinishLynx writes it: header, then place, ID, lane, names, team, time, …,
-    User 1 (our slot id) in the 13th field."""
-    text = line_end.join(
-        [f"{race_number},1,{heat.number},男子5000m,+0.3,m/s,,,,5000,10:20:00.000", *lines, ""]
+def lif_bytes(race_number, heat, lines, *, encoding="utf-8") -> bytes:
+    """A `.lif` as FinishLynx writes it, for a men's 5000 m heat: header, then `lines`."""
+    header = lynx.lif_header(
+        race_number, 1, heat.number, "男子5000m", 5000, wind="+0.3", start=time_of_day(10, 20)
     )
-    if encoding == UTF16_BOM:
-        return codecs.BOM_UTF16_LE + text.encode("utf-16-le")
-    return text.encode(encoding)
+    return lynx.lif_bytes(header, lines, encoding)
 
 
-def line(place, slot, time="", *, user_1=True, bib=None) -> str:
+def line(place, slot, time="", *, user_1=True, bib=None) -> list:
+    """A result line for the slot's runner; User 1 (our slot id) unless `user_1` is False."""
     athlete = slot.entry.athlete
-    user_field = slot.id if user_1 else ""
-    return (
-        f"{place},{bib or slot.bib},{slot.position},{athlete.last_name},{athlete.first_name},"
-        f"日体大,{time},,,,,,{user_field}"
-    )
+    return lynx.lif_line(
+        place, bib or slot.bib, slot.position, athlete.last_name, athlete.first_name, "日体大",
+        time, slot_id=slot.id if user_1 else None,
+    )  # fmt: skip
 
 
 def zipped(files: dict[str, bytes]) -> bytes:

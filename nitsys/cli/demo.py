@@ -24,6 +24,9 @@ TABLE_LABELS = {
     "outbox_messages": "送信待ちメール",
     "audit_events": "操作履歴",
     "timing_profiles": "タイミングCSV設定",
+    "result_imports": "結果取込",
+    "heat_results": "結果",
+    "personal_bests": "自己ベスト",
 }
 
 

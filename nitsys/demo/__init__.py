@@ -7,7 +7,7 @@
   same data. A step must draw from it in a fixed order (iterate lists, never sets).
 - `context` is a `DemoContext` (nitsys/demo/context.py) holding what earlier steps made:
   `staff`, `official`, `organizations`, `coaches`, `individuals`, `meet` (the upcoming 325th),
-  `past_meet`, `races` by code (`"M5000"`, `"NCG_M5000"`, …), `bank_account`, the clock
+  `past_meet` (the 324th, over, with results), `races` by code (`"M5000"`, `"NCG_M5000"`, …), `bank_account`, the clock
   (`now`, `today`, `meet_day`) and `password_hash` for any extra demo user.
 - Insert in bulk (`db.session.execute(insert(Model), rows)` or `add_all` + one flush); a step
   that needs ids of what it created flushes once.
@@ -26,7 +26,16 @@ from datetime import UTC, datetime
 from sqlalchemy import func, inspect, select
 from werkzeug.security import generate_password_hash
 
-from nitsys.demo import accounts, athletes, entries, heats, meets, payments, timing_profiles
+from nitsys.demo import (
+    accounts,
+    athletes,
+    entries,
+    heats,
+    meets,
+    payments,
+    results,
+    timing_profiles,
+)
 from nitsys.demo.context import DEMO_PASSWORD, DemoContext, Step, demo_email
 from nitsys.extensions import db
 from nitsys.formatting import TOKYO
@@ -45,6 +54,7 @@ STEPS: list[Step] = [
     payments.create_payments,
     heats.build_programme,
     timing_profiles.create_timing_profiles,
+    results.create_past_results,
 ]
 
 

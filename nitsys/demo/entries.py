@@ -4,12 +4,15 @@ Each race is filled to ~97 % of its max entries (NCG races ~90 %) with athletes 
 gender, never one athlete in both an NCG race and its fallback. Declared times lie between
 90 % (NCG 95 %) of the race's standard and the standard itself. About 70 % of the
 applications are paid (their entries confirmed); the rest await payment.
+
+`pick_entrants` and `submit_applications` also give the past meet its field (demo/results.py).
 """
 
 from __future__ import annotations
 
 import random
 from collections import defaultdict
+from collections.abc import Callable
 
 from sqlalchemy import insert, select
 
@@ -21,6 +24,7 @@ from nitsys.models import (
     Athlete,
     Entry,
     EntryStatus,
+    Meet,
     Race,
     RaceGender,
 )
@@ -41,27 +45,30 @@ def _declared_time(rng: random.Random, race: Race) -> int:
     return int(rng.triangular(fastest, slowest, int(slowest * 0.97)))
 
 
-def _pick_entrants(rng: random.Random, context: DemoContext, athletes) -> list[tuple]:
-    """(athlete, race) pairs, race by race in code order."""
+def pick_entrants(
+    rng: random.Random, races: dict[str, Race], athletes, count: Callable[[Race], int] = _fill
+) -> list[tuple]:
+    """(athlete, race) pairs, race by race in code order: `count(race)` athletes of its gender
+    each, never one athlete in both an NCG race and its fallback."""
     by_gender = defaultdict(list)
     for athlete in athletes:
         by_gender[athlete.gender.value].append(athlete)
     in_race: dict[int, set[int]] = defaultdict(set)
     pairs = []
-    for code in sorted(context.races):
-        race = context.races[code]
+    for code in sorted(races):
+        race = races[code]
         pool = (
             by_gender["M"] + by_gender["F"]
             if race.gender is RaceGender.MIXED
             else (by_gender[race.gender.value])
         )
         linked = race.fallback_race_id if race.is_ncg else None
-        linked_ids = {r.id for r in context.races.values() if r.fallback_race_id == race.id}
+        linked_ids = {r.id for r in races.values() if r.fallback_race_id == race.id}
         if linked:
             linked_ids.add(linked)
         taken = set().union(*(in_race[i] for i in linked_ids)) if linked_ids else set()
         candidates = [athlete for athlete in pool if athlete.id not in taken]
-        for athlete in rng.sample(candidates, min(_fill(race), len(candidates))):
+        for athlete in rng.sample(candidates, min(count(race), len(candidates))):
             in_race[race.id].add(athlete.id)
             pairs.append((athlete, race))
     return pairs
@@ -71,25 +78,38 @@ def _owner_key(athlete) -> tuple[int | None, int | None]:
     return athlete.organization_id, athlete.owner_user_id
 
 
-def create_entries(rng: random.Random, context: DemoContext) -> None:
-    meet = context.meet
-    athletes = db.session.execute(
+def active_athletes() -> list:
+    """Every active athlete as the picking needs them (plain rows, by id)."""
+    return db.session.execute(
         select(Athlete.id, Athlete.gender, Athlete.organization_id, Athlete.owner_user_id)
         .where(Athlete.is_active)
         .order_by(Athlete.id)
     ).all()
+
+
+def create_entries(rng: random.Random, context: DemoContext) -> None:
+    pairs = pick_entrants(rng, context.races, active_athletes())
+    submit_applications(rng, context, context.meet, pairs, PAID_SHARE)
+
+
+def submit_applications(
+    rng: random.Random, context: DemoContext, meet: Meet, pairs: list[tuple], paid_share: float
+) -> list[Application]:
+    """One submitted application per owner holding their (athlete, race) pairs, submitted
+    while entries were open; `paid_share` of them paid (entries confirmed)."""
     by_owner = defaultdict(list)
-    for athlete, race in _pick_entrants(rng, context, athletes):
+    for athlete, race in pairs:
         by_owner[_owner_key(athlete)].append((athlete, race))
     submitters = {(coach.organization_id, None): coach for coach in context.coaches}
     submitters.update({(None, user.id): user for user in context.individuals})
+    until = min(context.now, meet.entry_closes_at)
 
     applications = []
     for seq, owner in enumerate(sorted(by_owner, key=lambda key: (key[0] or 0, key[1] or 0)), 1):
-        paid = rng.random() < PAID_SHARE
+        paid = rng.random() < paid_share
         user = submitters[owner]
         count = len(by_owner[owner])
-        submitted_at = context.now - (context.now - meet.entry_opens_at) * rng.random()
+        submitted_at = until - (until - meet.entry_opens_at) * rng.random()
         applications.append(Application(
             meet=meet, seq=seq, number=f"{meet.number}-{seq:04d}",
             organization_id=owner[0], owner_user_id=owner[1],
@@ -119,3 +139,4 @@ def create_entries(rng: random.Random, context: DemoContext) -> None:
                 "declared_time": declared, "personal_best": best, "status": status,
             })  # fmt: skip
     db.session.execute(insert(Entry), rows)
+    return applications

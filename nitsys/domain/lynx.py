@@ -19,6 +19,9 @@ Writing (one meet day):
   ASCII the affiliation is written only when it is itself ASCII (short names are usually kanji
   and we keep no romaji for them), otherwise left empty.
 
+Writing `.lif` as Lynx does (for demo data and tests): :func:`lif_bytes` from :func:`lif_header`
+and :func:`lif_line`.
+
 Reading `.lif`: see :func:`read_lif`. Times are converted to hundredths rounding **up** any
 fraction of a hundredth (World Athletics TR 19.24: a fully automatic time that is not an exact
 0.01 s is recorded as the next longer 0.01 s), so 14:20.421 → 14:20.43.
@@ -388,3 +391,51 @@ def _time_of_day(line: int, text: str) -> time | None:
     hour, minute, second, fraction = match.groups()
     microsecond = int((fraction or "").ljust(6, "0"))
     return time(int(hour), int(minute), int(second or 0), microsecond)
+
+
+# --- writing results ------------------------------------------------------------------------
+
+
+def lif_header(
+    event: int,
+    round_number: int,
+    heat: int,
+    name: str,
+    distance: int | None = None,
+    *,
+    wind: str = "",
+    start: time | None = None,
+) -> list[object]:
+    """The header line of a `.lif`: event, round, heat, name, wind, wind unit, template, two
+    fields we do not know, distance, start time of day (HH:MM:SS.mmm)."""
+    started = f"{start:%H:%M:%S}.{start.microsecond // 1000:03d}" if start else ""
+    return [event, round_number, heat, name, wind, "m/s" if wind else "", "", "", "",
+            distance or "", started]  # fmt: skip
+
+
+def lif_line(
+    place: int | str,
+    bib: int | None,
+    lane: int | None,
+    last_name: str,
+    first_name: str,
+    affiliation: str,
+    time_text: str = "",
+    *,
+    license: str = "",
+    slot_id: int | None = None,
+) -> list[object]:
+    """One result line as Lynx writes it: place (digits, or DNF/DNS/DQ …), ID, lane, names,
+    affiliation, time as text ("14:20.421"), license, delta, ReacTime, splits, time-trial
+    start, User 1 (our slot id, copied from lynx.evt)."""
+    return [place, bib, lane, last_name, first_name, affiliation, time_text, license,
+            "", "", "", "", slot_id]  # fmt: skip
+
+
+def lif_bytes(
+    header: list[object], lines: Iterable[list[object]], encoding: str = LynxEncoding.UNICODE
+) -> bytes:
+    """A whole `.lif` file: CRLF, quoted where needed; UTF-16LE gets a BOM (Lynx "Unicode")."""
+    text = csv_text([header, *lines])
+    bom = codecs.BOM_UTF16_LE if encoding == LynxEncoding.UNICODE else b""
+    return encode_text(text, str(encoding), bom=bom)
