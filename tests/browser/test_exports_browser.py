@@ -2,6 +2,7 @@
 FinishLynx zip of the meet, and find both in the export log."""
 
 import codecs
+import re
 import zipfile
 
 import pytest
@@ -22,6 +23,7 @@ def test_staff_download_the_start_list_and_the_lynx_zip(new_page, browser_login,
     page.goto(f"/admin/meets/{race.meet_id}")
 
     page.get_by_role("link", name="データ出力（スタートリスト・FinishLynx）").click()
+    page.wait_for_url(re.compile(r"/exports$"))  # its script shows the busy state
     start_list = page.locator("article", has_text="スタートリスト（CSV）")
     start_list.get_by_label("対象").select_option(label="男子5000m")
     button = start_list.get_by_role("button", name="スタートリストをダウンロード")

@@ -1,6 +1,7 @@
 """Staff set up a meet's races in place, in a real browser (HTMX row swaps, CSRF on)."""
 
 import os
+import re
 
 import pytest
 from playwright.sync_api import expect
@@ -19,6 +20,8 @@ def test_staff_add_and_edit_races_in_the_table_then_publish(page, browser_login)
 
     page.get_by_role("link", name="大会管理").click()
     page.get_by_role("link", name=meet.name).click()
+    # htmx (deferred) must own the button first, or the click opens the full-page form.
+    page.wait_for_url(re.compile(rf"/admin/meets/{meet.id}$"))
     page.get_by_role("button", name="種目を追加").click()
 
     row = page.locator("tr#race-new")
