@@ -62,6 +62,8 @@ def test_coach_enters_five_athletes_fixes_a_time_and_submits(
     race, athlete, _ = runners[0]
     add_row(page, race, athlete, "14:75.00")
     expect(editor.locator(".field-error")).to_contain_text("秒は60未満")
+    # The refused form is back (the live check of the field shows the same error sooner).
+    expect(editor.locator("input[name=declared_time]")).to_have_attribute("aria-invalid", "true")
     expect(editor.locator("input[name=declared_time]")).to_have_value("14:75.00")
     # Type only once htmx has settled the swapped form, or the first input event is not heard.
     expect(page.locator(".htmx-added, .htmx-settling")).to_have_count(0)
