@@ -63,8 +63,9 @@ def test_the_past_meet_has_a_field_paid_for_heats_and_results(past_meet):
             .where(Race.meet_id == past_meet.id)
         )
     )  # fmt: skip
-    assert set(entry_states) == {EntryStatus.CONFIRMED}
-    assert 300 <= entry_states[EntryStatus.CONFIRMED] <= 500
+    assert set(entry_states) == {EntryStatus.CONFIRMED, EntryStatus.DNS}
+    runners = entry_states.total()
+    assert 300 <= runners <= 500
     paid = payments.review_rows(meet_id=past_meet.id, state="paid", limit=1000)
     assert len(paid) == len(applications)
 
@@ -87,7 +88,15 @@ def test_the_past_meet_has_a_field_paid_for_heats_and_results(past_meet):
     found = statuses(past_meet.id)
     assert found[ResultStatus.DQ] == 1
     assert found[ResultStatus.DNS] >= 3 and found[ResultStatus.DNF] >= 1
-    assert found.total() == entry_states[EntryStatus.CONFIRMED]  # every runner has a result
+    assert found.total() == runners  # every runner has a result
+    # The call room agrees with the results: DNS at the desk, everyone else checked in.
+    assert found[ResultStatus.DNS] == entry_states[EntryStatus.DNS]
+    slots = db.session.scalars(select(HeatSlot).where(HeatSlot.meet_id == past_meet.id)).all()
+    assert sum(slot.dns for slot in slots) == found[ResultStatus.DNS]
+    assert all(slot.checked_in != slot.dns for slot in slots)
+    assert {to_tokyo(s.checked_in_at).date() for s in slots if s.checked_in} == {
+        past_meet.first_day
+    }
 
 
 def test_the_public_results_page_shows_places_names_and_times(client, past_meet):

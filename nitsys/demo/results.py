@@ -4,7 +4,8 @@ About 420 runners in four of its general races, drawn like the upcoming meet's e
 paid application per owner. The programme is built with the real services (heats, bibs, every
 heat locked and published); then each heat gets the `.lif` file FinishLynx would have written
 from our start list, and the files are imported race by race through the results service,
-which also keeps the runners' personal bests.
+which also keeps the runners' personal bests. The call room checked everyone in at their heat's
+call time, except the runners who did not start (DNS at the desk as in the results).
 
 A finisher's time lies around their declared time (on average 1 % slower, some faster, some
 much slower), timed to the thousandth as Lynx advises; about 3 % do not start, 1.5 % do not
@@ -22,10 +23,11 @@ from nitsys.demo.context import DemoContext
 from nitsys.domain import lynx
 from nitsys.domain.lynx import ResultStatus
 from nitsys.domain.startlist import StartListRow
+from nitsys.domain.timetable import call_time
 from nitsys.extensions import db
 from nitsys.formatting import to_tokyo
-from nitsys.models import Meet, User
-from nitsys.services import exports, heats, results
+from nitsys.models import HeatSlot, Meet, User
+from nitsys.services import checkin, exports, heats, results
 
 PAST_FIELD = {"F3000": 60, "F5000": 40, "M10000": 80, "M5000": 240}  # runners per race
 DNS_SHARE = 0.03
@@ -69,7 +71,9 @@ def _build_programme(meet: Meet, official: User) -> None:
 def _import_results(rng: random.Random, meet: Meet, official: User) -> None:
     """One `.lif` per heat, imported race by race as the results desk would after each race."""
     field = [list(rows) for _, rows in groupby(exports.start_list_rows(meet.id), _heat_key)]
-    outcomes = _outcomes(rng, [row for rows in field for row in rows])
+    runners = [row for rows in field for row in rows]
+    outcomes = _outcomes(rng, runners)
+    _call_room(runners, outcomes, meet, official)
     for _, race_heats in groupby(field, lambda rows: rows[0].race_number):
         race_heats = list(race_heats)
         files = [_lif_file(rows, outcomes) for rows in race_heats]
@@ -77,6 +81,21 @@ def _import_results(rng: random.Random, meet: Meet, official: User) -> None:
         for record, rows in zip(summary.imports, race_heats, strict=True):
             if rows[0].start_at:
                 record.at = _imported_at(rows, outcomes)
+
+
+def _call_room(
+    runners: list[StartListRow], outcomes: dict[int, tuple], meet: Meet, official: User
+) -> None:
+    """The call room as it went, through the check-in service: who did not start is marked
+    DNS, everyone else checked in at their heat's call time."""
+    for row in runners:
+        if outcomes[row.slot_id][0] is ResultStatus.DNS:
+            checkin.set_dns(row.slot_id, True, by=official)
+            continue
+        checkin.set_checked_in(row.slot_id, True, by=official)
+        if row.start_at:
+            slot = db.session.get(HeatSlot, row.slot_id)  # in the session since the check-in
+            slot.checked_in_at = call_time(row.start_at, meet.call_offset_minutes)
 
 
 def _heat_key(row: StartListRow) -> tuple[int, int, int]:
