@@ -16,14 +16,12 @@ and names the trouble desk (トラブルデスク). Undoing a check-in is always
 
 from __future__ import annotations
 
-import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import case, func, or_, select
 
-from nitsys.domain.kana import is_katakana_name, to_katakana
 from nitsys.domain.timetable import HeatTimes, call_time, heat_start
 from nitsys.extensions import db
 from nitsys.models import (
@@ -41,7 +39,7 @@ from nitsys.models import (
     User,
 )
 from nitsys.models.base import utcnow
-from nitsys.services import audit
+from nitsys.services import audit, runner_search
 from nitsys.services.errors import NotFound, RuleViolation
 
 SEARCH_LIMIT = 50
@@ -183,7 +181,7 @@ def _audit(by: User, action: str, slot: HeatSlot, before: dict) -> None:
 
 def search(meet_id: int, text: str) -> list[DeskCard]:
     """Runners of the meet's locked heats matching `text`; exact bib or full name first."""
-    text = unicodedata.normalize("NFKC", text or "").strip()
+    text = runner_search.cleaned(text)
     if not text:
         return []
     match, exact = _search_terms(text)
@@ -207,35 +205,13 @@ def heat_roster(heat_id: int) -> list[DeskCard]:
 
 
 def _search_terms(text: str):
-    """The match condition and the "exact hit" condition used for ranking.
-
-    Only the columns the typed script can match are compared (latin: name and romaji; kana:
-    name and kana; anything else: name), which keeps the scan of every runner cheap."""
-    if text.isdigit():
-        bib = HeatSlot.bib == int(text)
-        return bib, bib
-    compact = "".join(text.split())
-    full_name = Athlete.last_name + Athlete.first_name
-    names, exact = [full_name.contains(compact, autoescape=True)], [full_name == compact]
-    kana = to_katakana(text)
-    if compact.isascii():
-        latin = compact.lower()
-        romaji = func.lower(Athlete.last_name_en + Athlete.first_name_en)
-        given_first = func.lower(Athlete.first_name_en + Athlete.last_name_en)
-        names += [
-            romaji.contains(latin, autoescape=True),
-            given_first.contains(latin, autoescape=True),
-        ]
-        exact += [romaji == latin, given_first == latin]
-    elif is_katakana_name(kana):
-        full_kana = Athlete.last_name_kana + Athlete.first_name_kana
-        names.append(full_kana.contains(kana, autoescape=True))
-        exact.append(full_kana == kana)
-    teams = [
-        Organization.name.contains(text, autoescape=True),
-        Organization.short_name.contains(text, autoescape=True),
-    ]
-    return or_(*names, *teams), or_(*exact)
+    """The match condition and the "exact hit" condition used for ranking."""
+    bib = runner_search.typed_bib(text)
+    if bib is not None:
+        hit = HeatSlot.bib == bib
+        return hit, hit
+    names, exact = runner_search.name_terms(text)
+    return or_(names, runner_search.team_match(text)), exact
 
 
 # Columns of a heat's timetable (the ORM entities would cost more to build than the query).

@@ -37,7 +37,7 @@ from nitsys.models import (
     User,
 )
 from nitsys.models.base import utcnow
-from nitsys.services import audit, outbox
+from nitsys.services import audit, outbox, runner_search
 from nitsys.services import entries as entry_service
 from nitsys.services.errors import NotFound, RuleViolation
 
@@ -826,21 +826,17 @@ def published_rows(
             Application.owned_by(owner)
         )
     if search.strip():
-        query = query.where(_search_filter(search.strip()))
+        query = query.where(_search_filter(runner_search.cleaned(search)))
     rows = db.session.execute(query).all()
     return _with_times(rows)
 
 
 def _search_filter(text: str):
-    if text.isdigit():
-        return HeatSlot.bib == int(text)
-    pattern = f"%{text.replace(' ', '').replace('　', '')}%"
-    return or_(
-        (Athlete.last_name + Athlete.first_name).ilike(pattern),
-        (Athlete.last_name_kana + Athlete.first_name_kana).ilike(pattern),
-        Organization.name.ilike(pattern),
-        Organization.short_name.ilike(pattern),
-    )
+    bib = runner_search.typed_bib(text)
+    if bib is not None:
+        return HeatSlot.bib == bib
+    names, _exact = runner_search.name_terms(text)
+    return or_(names, runner_search.team_match(text))
 
 
 def _with_times(rows) -> list[StartRow]:

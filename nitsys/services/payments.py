@@ -45,7 +45,7 @@ from nitsys.models import (
 )
 from nitsys.models.base import utcnow
 from nitsys.models.payments import MAX_SLIP_BYTES
-from nitsys.services import audit, outbox
+from nitsys.services import audit, outbox, runner_search
 from nitsys.services.conflicts import refused_on_conflict
 from nitsys.services.entries import contact_for
 from nitsys.services.errors import NotFound, RuleViolation
@@ -57,6 +57,7 @@ PDF_TYPE = "application/pdf"
 THUMBNAIL_SIZE = (240, 240)
 SLIP_FIELDS = ("review", "review_reason")
 APPLICATION_FIELDS = ("status", "rejection_reason")
+FORCE_SEARCH_LIMIT = 50
 UNPAID_STATUSES = (ApplicationStatus.AWAITING_PAYMENT, ApplicationStatus.UNDER_REVIEW)
 ALREADY_UNDER_REVIEW = "振込明細は既に確認中です。確認結果をお待ちください。"
 
@@ -421,41 +422,29 @@ def _log_force(application: Application, by: User, reason: str) -> None:
         )
 
 
-FORCE_SEARCH_LIMIT = 50
-
-
 def force_candidates(meet_id: int | None, query: str) -> list[Application]:
-    """The trouble desk's search. Unpaid submitted applications whose team, athlete (kanji or
-    kana, spaces ignored) or number matches `query`; and, for a number, the application of the
-    runner wearing that bib whatever its state, so the desk sees who approved a paid one."""
-    query = query.strip()
+    """The trouble desk's search. Unpaid submitted applications whose team, athlete (as the
+    desks search them: `runner_search`) or number matches `query`; and, for a bib, the
+    application of the runner wearing it whatever its state, so the desk sees who approved a
+    paid one."""
+    query = runner_search.cleaned(query)
     if not query:
         return []
-    pattern = f"%{query}%"
-    compact = f"%{query.replace(' ', '').replace('　', '')}%"
     by_athlete = (
-        select(Entry.application_id)
-        .join(Athlete)
-        .where(
-            or_(
-                (Athlete.last_name + Athlete.first_name).ilike(compact),
-                (Athlete.last_name_kana + Athlete.first_name_kana).ilike(compact),
-            )
-        )
+        select(Entry.application_id).join(Athlete).where(runner_search.name_terms(query)[0])
     )
-    by_team = select(Organization.id).where(
-        or_(Organization.name.ilike(pattern), Organization.name_kana.ilike(pattern))
-    )
+    by_team = select(Organization.id).where(runner_search.team_match(query))
     matches = and_(
         Application.status.in_(UNPAID_STATUSES),
         or_(
             Application.id.in_(by_athlete),
             Application.organization_id.in_(by_team),
-            Application.number.ilike(pattern),
+            Application.number.contains(query, autoescape=True),
         ),
     )
-    if query.isdecimal():  # full-width digits too: int() reads them
-        by_bib = select(Entry.application_id).join(HeatSlot).where(HeatSlot.bib == int(query))
+    bib = runner_search.typed_bib(query)
+    if bib is not None:
+        by_bib = select(Entry.application_id).join(HeatSlot).where(HeatSlot.bib == bib)
         if meet_id:
             by_bib = by_bib.where(HeatSlot.meet_id == meet_id)
         matches = or_(matches, Application.id.in_(by_bib))
