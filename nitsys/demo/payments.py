@@ -59,7 +59,7 @@ def slip_image(application: Application, amount: int, day, *, optimize: bool = T
     return buffer.getvalue()
 
 
-def _paid_by(application: Application, context: DemoContext):
+def _latest_payment_time(application: Application, context: DemoContext):
     """The latest moment a slip or approval can have: now, or the meet's payment deadline
     when that has passed."""
     return min(context.now, application.meet.payment_deadline)
@@ -76,7 +76,7 @@ def _slip(
     amount = application.total_amount
     if rng.random() < MISMATCH_SHARE:
         amount -= application.unit_fee
-    until = _paid_by(application, context)
+    until = _latest_payment_time(application, context)
     uploaded_at = application.submitted_at + (until - application.submitted_at) * rng.random()
     data = slip_image(application, amount, uploaded_at.date(), optimize=optimize)
     checked = check_slip_file(data)
@@ -133,7 +133,7 @@ def paid_records(
     """The approval of a paid application (an approved slip with it, or forced), as an
     official recorded it before now or the meet's payment deadline; for the caller to add."""
     official = context.official
-    until = _paid_by(application, context)
+    until = _latest_payment_time(application, context)
     if rng.random() < FORCED_SHARE:
         return [
             PaymentApproval(

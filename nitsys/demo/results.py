@@ -17,6 +17,7 @@ from __future__ import annotations
 import random
 from datetime import timedelta
 from itertools import groupby
+from operator import attrgetter
 
 from nitsys.demo import entries, payments
 from nitsys.demo.context import DemoContext
@@ -70,7 +71,9 @@ def _build_programme(meet: Meet, official: User) -> None:
 
 def _import_results(rng: random.Random, meet: Meet, official: User) -> None:
     """One `.lif` per heat, imported race by race as the results desk would after each race."""
-    field = [list(rows) for _, rows in groupby(exports.start_list_rows(meet.id), _heat_key)]
+    field = [
+        list(rows) for _, rows in groupby(exports.start_list_rows(meet.id), attrgetter("heat_key"))
+    ]
     runners = [row for rows in field for row in rows]
     outcomes = _outcomes(rng, runners)
     _call_room(runners, outcomes, meet, official)
@@ -96,10 +99,6 @@ def _call_room(
         if row.start_at:
             slot = db.session.get(HeatSlot, row.slot_id)  # in the session since the check-in
             slot.checked_in_at = call_time(row.start_at, meet.call_offset_minutes)
-
-
-def _heat_key(row: StartListRow) -> tuple[int, int, int]:
-    return row.heat_key
 
 
 def _outcomes(rng: random.Random, rows: list[StartListRow]) -> dict[int, tuple]:
