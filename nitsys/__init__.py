@@ -80,11 +80,9 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_request_hooks(app: Flask) -> None:
-    from nitsys.services import maintenance
-
     app.before_request(security.check_origin)
     app.before_request(security.enforce_session_limits)
-    app.before_request(maintenance.gate)
+    app.before_request(errors.maintenance_gate)
     app.after_request(security.set_security_headers)
 
     if app.config["BENCH_QUERY_COUNT"]:

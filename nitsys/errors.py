@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from flask import render_template, request
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, SecurityError
 
 from nitsys.extensions import db
 from nitsys.htmx import is_htmx, trigger
 from nitsys.security import log_security
+from nitsys.services import maintenance
 
 MESSAGES = {
     400: (
@@ -74,3 +76,19 @@ def register(app) -> None:
         app.logger.exception("unhandled error on %s %s", request.method, request.path)
         db.session.rollback()  # a failed flush would otherwise break the error page's own queries
         return render_error(500)
+
+
+# Reachable during maintenance: health checks, assets, and the login page (so staff can sign in).
+OPEN_DURING_MAINTENANCE = {"static", "health.healthz", "health.readyz", "auth.login", "auth.logout"}
+
+
+def maintenance_gate():
+    """before_request: answer 503 to everyone but staff while maintenance is on."""
+    if request.endpoint in OPEN_DURING_MAINTENANCE:
+        return None
+    state = maintenance.current()
+    if not state.enabled:
+        return None
+    if current_user.is_authenticated and current_user.is_staff:
+        return None
+    return render_error(503, state.message, {"Retry-After": str(state.retry_after)})

@@ -6,8 +6,8 @@ from typing import Any
 
 from flask_login import current_user
 
+from nitsys.domain.errors import RuleViolation
 from nitsys.extensions import db
-from nitsys.services.errors import RuleViolation
 
 
 def run_as_current_user(action, *args, **kwargs) -> tuple[Any, RuleViolation | None]:

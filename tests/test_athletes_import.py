@@ -9,12 +9,12 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
 from nitsys.domain.athlete_rows import JAAF_HEADER, TEMPLATE_COLUMNS
+from nitsys.domain.errors import NotFound, RuleViolation
 from nitsys.extensions import db
 from nitsys.models import Athlete, AthleteImport, AuditEvent
 from nitsys.models.base import utcnow
 from nitsys.reports import athlete_files
 from nitsys.services import athletes
-from nitsys.services.errors import NotFound, RuleViolation
 from tests.factories import athlete_fields, make_athlete, make_user
 
 

@@ -3,11 +3,11 @@
 import pytest
 from sqlalchemy import select
 
+from nitsys.domain.errors import NotFound, RuleViolation
 from nitsys.extensions import db
 from nitsys.models import Athlete, AuditEvent, Gender
 from nitsys.services import athletes
 from nitsys.services.athletes import AthleteInvalid
-from nitsys.services.errors import NotFound, RuleViolation
 from tests.factories import athlete_fields, make_athlete, make_user
 
 

@@ -7,10 +7,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import event, select
 
+from nitsys.domain.errors import RuleViolation
 from nitsys.extensions import db
 from nitsys.models import ApplicationStatus, AuditEvent, EntryStatus, HeatSlot, Meet
 from nitsys.services import checkin
-from nitsys.services.errors import RuleViolation
 from tests.factories import (
     make_confirmed_entries,
     make_heat_with_slots,

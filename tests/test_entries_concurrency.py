@@ -12,10 +12,10 @@ import time
 import pytest
 from sqlalchemy import select
 
+from nitsys.domain.errors import RuleViolation
 from nitsys.extensions import db
 from nitsys.models import Application, ApplicationStatus, Entry, User
 from nitsys.services import entries
-from nitsys.services.errors import RuleViolation
 from tests import factories
 
 pytestmark = pytest.mark.postgres_only

@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import event, func, select
 from sqlalchemy.exc import IntegrityError
 
+from nitsys.domain.errors import NotFound, RuleViolation
 from nitsys.extensions import db
 from nitsys.models import (
     Application,
@@ -18,7 +19,6 @@ from nitsys.models import (
     RaceGender,
 )
 from nitsys.services import entries
-from nitsys.services.errors import NotFound, RuleViolation
 from tests import factories
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from nitsys.domain.errors import RuleViolation
 from nitsys.extensions import db
 from nitsys.models import AuditEvent, EntryStatus, OutboxMessage
 from nitsys.services import entries as entry_service
 from nitsys.services import entry_review
-from nitsys.services.errors import RuleViolation
 from tests import factories
 
 HTMX = {"HX-Request": "true"}

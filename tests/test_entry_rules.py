@@ -10,10 +10,10 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
+from nitsys.domain.errors import RuleViolation
 from nitsys.extensions import db
 from nitsys.models import Entry, Gender, RaceGender
 from nitsys.services import entries
-from nitsys.services.errors import RuleViolation
 from tests import factories
 
 NOW = datetime.now(UTC)

@@ -9,11 +9,11 @@ import pdfplumber
 import pytest
 from sqlalchemy import func, select
 
+from nitsys.domain.errors import NotFound
 from nitsys.extensions import db
 from nitsys.models import ApplicationStatus, ExportLog, HeatSlot
 from nitsys.reports.meet_pdfs import RunnerState, emergency_pdf
 from nitsys.services import export_pdfs, exports
-from nitsys.services.errors import NotFound
 from tests import sample_startlist
 from tests.factories import (
     make_confirmed_entries,

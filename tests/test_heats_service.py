@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from nitsys.domain.errors import RuleViolation
 from nitsys.extensions import db
 from nitsys.models import (
     AuditEvent,
@@ -16,7 +17,6 @@ from nitsys.models import (
     RaceGender,
 )
 from nitsys.services import heats
-from nitsys.services.errors import RuleViolation
 from tests.factories import make_confirmed_entries, make_meet, make_race, make_user
 
 

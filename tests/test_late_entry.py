@@ -8,12 +8,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from nitsys.domain.errors import NotFound, RuleViolation
 from nitsys.extensions import db
 from nitsys.models import ApplicationStatus, AuditEvent, EntryStatus, OutboxMessage
 from nitsys.models.base import utcnow
 from nitsys.services import entries as entry_service
 from nitsys.services import entry_review
-from nitsys.services.errors import NotFound, RuleViolation
 from tests import factories
 
 HTMX = {"HX-Request": "true"}

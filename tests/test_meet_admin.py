@@ -10,11 +10,11 @@ import pytest
 from sqlalchemy import select
 
 from nitsys.domain.entry_window import EntryWindowState, entry_window_state
+from nitsys.domain.errors import RuleViolation
 from nitsys.extensions import db
 from nitsys.formatting import TOKYO
 from nitsys.models import AuditEvent, BankAccount, Meet, Race, RaceGender, Role
 from nitsys.services import meets
-from nitsys.services.errors import RuleViolation
 from tests.factories import make_bank_account, make_meet, make_race, make_user, toast_message
 
 FIRST_DAY = date(2027, 7, 29)

@@ -9,10 +9,10 @@ import pdfplumber
 import pytest
 from sqlalchemy import select
 
+from nitsys.domain.errors import NotFound, RuleViolation
 from nitsys.extensions import db
 from nitsys.models import AuditEvent
 from nitsys.services import payments
-from nitsys.services.errors import NotFound, RuleViolation
 from tests import factories
 from tests.test_payments_service import png_bytes
 

@@ -12,10 +12,10 @@ import time
 import pytest
 from sqlalchemy import func, select
 
+from nitsys.domain.errors import RuleViolation
 from nitsys.extensions import db
 from nitsys.models import OutboxMessage, PaymentApproval, User
 from nitsys.services import payments
-from nitsys.services.errors import RuleViolation
 from tests import factories
 from tests.test_payments_service import png_bytes
 

@@ -9,6 +9,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
+from nitsys.domain.errors import NotFound, RuleViolation
 from nitsys.extensions import db
 from nitsys.models import (
     ApplicationStatus,
@@ -22,7 +23,6 @@ from nitsys.models import (
 from nitsys.models.base import utcnow
 from nitsys.services import entries as entry_service
 from nitsys.services import payments
-from nitsys.services.errors import NotFound, RuleViolation
 from tests import factories
 
 

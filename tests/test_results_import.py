@@ -11,12 +11,12 @@ import pytest
 from sqlalchemy import func, select
 
 from nitsys.domain import lynx
+from nitsys.domain.errors import RuleViolation
 from nitsys.domain.lynx import LynxEncoding, ResultStatus
 from nitsys.domain.result_files import ResultUploadError
 from nitsys.extensions import db
 from nitsys.models import AuditEvent, ExportLog, HeatResult, PersonalBest, ResultImport
 from nitsys.services import heats, results
-from nitsys.services.errors import RuleViolation
 from tests import factories
 
 UTF16_BOM = LynxEncoding.UNICODE  # what Lynx writes with its "Unicode" code set

@@ -13,12 +13,12 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from nitsys.admin import bp
+from nitsys.domain.errors import NotFound, RuleViolation
 from nitsys.extensions import db
 from nitsys.htmx import is_htmx, render_page_or_fragment, trigger
 from nitsys.models import Heat, Meet, Role
 from nitsys.security import role_required
 from nitsys.services import checkin
-from nitsys.services.errors import NotFound, RuleViolation
 
 FAILED = 422
 CHANGED_EVENT = "checkin-changed"

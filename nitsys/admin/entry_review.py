@@ -8,12 +8,12 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
 from nitsys.admin import bp
+from nitsys.domain.errors import RuleViolation
 from nitsys.extensions import db
 from nitsys.htmx import render_page_or_fragment, trigger
 from nitsys.models import Application, Entry, EntryStatus, Meet, Organization, Race, Role
 from nitsys.security import role_required
 from nitsys.services import entry_review
-from nitsys.services.errors import RuleViolation
 
 FAILED = 422
 LIMIT = 300

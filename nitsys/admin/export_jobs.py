@@ -10,11 +10,11 @@ from flask import abort, current_app, render_template, send_file
 from flask_login import current_user
 
 from nitsys.admin import bp
+from nitsys.domain.errors import NotFound, RuleViolation
 from nitsys.extensions import db
 from nitsys.models import Role
 from nitsys.security import role_required
 from nitsys.services import export_jobs
-from nitsys.services.errors import NotFound, RuleViolation
 
 
 @bp.post("/meets/<int:meet_id>/exports/archive")

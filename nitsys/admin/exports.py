@@ -15,6 +15,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from nitsys.admin import bp
+from nitsys.domain.errors import RuleViolation
 from nitsys.domain.lynx import LynxEncoding
 from nitsys.extensions import db
 from nitsys.models import Meet, Race, Role
@@ -22,7 +23,6 @@ from nitsys.reports.csv_files import CsvEncoding
 from nitsys.reports.download import download_response
 from nitsys.security import role_required
 from nitsys.services import export_jobs, exports
-from nitsys.services.errors import RuleViolation
 
 ENCODING_LABELS = {encoding.value: encoding.label for encoding in (*CsvEncoding, *LynxEncoding)}
 

@@ -13,13 +13,13 @@ from datetime import datetime
 from flask import abort, flash, redirect, render_template, request, url_for
 
 from nitsys.admin import bp
+from nitsys.domain.errors import RuleViolation
 from nitsys.extensions import db
 from nitsys.formatting import TOKYO
 from nitsys.htmx import is_htmx, trigger
 from nitsys.models import Heat, HeatSlot, Meet, Race, Role
 from nitsys.security import role_required
 from nitsys.services import heats
-from nitsys.services.errors import RuleViolation
 from nitsys.usecases import run_as_current_user
 
 FAILED = 422

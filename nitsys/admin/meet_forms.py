@@ -22,10 +22,10 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, Optional
 
+from nitsys.domain.errors import RuleViolation
 from nitsys.formatting import TOKYO, to_tokyo
 from nitsys.models import AccountType, BankAccount, HeatOrder, Meet, Race, RaceGender
 from nitsys.models.meets import DISTANCES
-from nitsys.services.errors import RuleViolation
 from nitsys.services.meets import (
     BIB_CATEGORY_LABELS,
     BankAccountDetails,

@@ -11,6 +11,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from nitsys.admin import bp
+from nitsys.domain.errors import RuleViolation
 from nitsys.extensions import db
 from nitsys.htmx import render_page_or_fragment, trigger
 from nitsys.models import (
@@ -24,7 +25,6 @@ from nitsys.reports.csv_files import write_csv
 from nitsys.reports.download import content_disposition, download_response
 from nitsys.security import role_required
 from nitsys.services import payments
-from nitsys.services.errors import RuleViolation
 
 FAILED = 422
 PAGE_SIZE = 25  # two screens of rows; cleared rows drop out and the next page follows

@@ -16,13 +16,13 @@ from flask_login import current_user
 
 from nitsys.admin import bp
 from nitsys.admin.exports import send_export
+from nitsys.domain.errors import RuleViolation
 from nitsys.extensions import db
 from nitsys.htmx import is_htmx
 from nitsys.models import Meet, Race, Role
 from nitsys.reports.csv_files import CsvEncoding
 from nitsys.security import role_required
 from nitsys.services import results
-from nitsys.services.errors import RuleViolation
 
 FAILED = 422
 UNREADABLE_FORM = "アップロード内容を読み取れませんでした。もう一度ファイルを選んでください。"

@@ -7,11 +7,11 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from nitsys.admin import bp
+from nitsys.domain.errors import NotFound, RuleViolation
 from nitsys.extensions import db
 from nitsys.models import OutboxMessage, OutboxStatus, Role
 from nitsys.security import role_required
 from nitsys.services import maintenance, system
-from nitsys.services.errors import NotFound, RuleViolation
 
 OUTBOX_PAGE_SIZE = 100
 

@@ -15,6 +15,7 @@ from werkzeug.datastructures import MultiDict
 
 from nitsys.admin import bp
 from nitsys.admin.exports import ENCODING_LABELS, send_export
+from nitsys.domain.errors import NotFound
 from nitsys.domain.startlist import COLUMNS
 from nitsys.domain.timing_csv import VENDOR_IDS, HeaderStyle
 from nitsys.extensions import db
@@ -23,7 +24,6 @@ from nitsys.models import Meet, Race, Role, TimingProfileSetting
 from nitsys.reports.csv_files import CsvEncoding
 from nitsys.security import role_required
 from nitsys.services import timing_profiles
-from nitsys.services.errors import NotFound
 from nitsys.usecases import run_as_current_user
 
 FAILED = 422

@@ -6,11 +6,11 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import contains_eager
 
 from nitsys.admin import bp
+from nitsys.domain.errors import RuleViolation
 from nitsys.extensions import db
 from nitsys.models import Organization, Role, User
 from nitsys.security import role_required
 from nitsys.services import accounts
-from nitsys.services.errors import RuleViolation
 
 PAGE_SIZE = 50
 

@@ -18,11 +18,11 @@ from nitsys.auth.forms import (
     ProfileForm,
     RegisterForm,
 )
+from nitsys.domain.errors import RuleViolation
 from nitsys.extensions import db, limiter
 from nitsys.models import OrganizationType
 from nitsys.security import log_security, start_session
 from nitsys.services import accounts
-from nitsys.services.errors import RuleViolation
 
 FAILED = 422  # a form that did not pass: re-rendered with its messages
 

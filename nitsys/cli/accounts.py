@@ -3,9 +3,9 @@
 import click
 from flask import Flask
 
+from nitsys.domain.errors import RuleViolation
 from nitsys.extensions import db
 from nitsys.services import accounts
-from nitsys.services.errors import RuleViolation
 
 
 def register(app: Flask) -> None:

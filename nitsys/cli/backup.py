@@ -5,9 +5,9 @@ from __future__ import annotations
 import click
 from flask import Flask
 
+from nitsys.domain.errors import RuleViolation
 from nitsys.formatting import jst
 from nitsys.services import backups
-from nitsys.services.errors import RuleViolation
 
 
 def human_size(size: int) -> str:

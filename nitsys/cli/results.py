@@ -11,8 +11,8 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from nitsys.cli.staff import BY_OPTION, acting_staff, run_committed
+from nitsys.domain.errors import RuleViolation
 from nitsys.services import results
-from nitsys.services.errors import RuleViolation
 
 
 def _echo_preview(preview: results.ResultPreview) -> None:

@@ -3,9 +3,9 @@
 import click
 from sqlalchemy import select
 
+from nitsys.domain.errors import RuleViolation
 from nitsys.extensions import db
 from nitsys.models import Role, User
-from nitsys.services.errors import RuleViolation
 
 BY_OPTION = click.option("--by", "email", default="", help="操作者として記録する管理者のメール")
 

@@ -40,9 +40,9 @@ from datetime import time
 from enum import StrEnum
 from itertools import groupby
 
+from nitsys.domain.errors import RuleViolation
 from nitsys.domain.startlist import StartListRow, ascii_fold
 from nitsys.reports.csv_files import csv_text, encode_text, listing
-from nitsys.services.errors import RuleViolation
 
 FILE_NAMES = ("lynx.ppl", "lynx.evt", "lynx.sch")
 USER_1 = 12  # index of User 1 in a competitor line (leading empty field) and in a result line

@@ -15,7 +15,7 @@ import zlib
 from dataclasses import dataclass
 from functools import cached_property
 
-from nitsys.services.errors import RuleViolation
+from nitsys.domain.errors import RuleViolation
 
 MAX_TOTAL_BYTES = 5 * 1024 * 1024
 # A heat of 40 with splits is about 20 KB; the limit keeps each file's hidden field in the

@@ -16,9 +16,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from nitsys.domain.errors import RuleViolation
 from nitsys.domain.startlist import COLUMNS, StartListRow, table
 from nitsys.reports.csv_files import CsvEncoding, write_csv
-from nitsys.services.errors import RuleViolation
 
 VENDOR_IDS = {"name": "N1", "name_kana": "N2", "bib": "ZK"}
 _HEADER_ID = re.compile(r"[A-Z][A-Z0-9]")

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from nitsys.domain.entry_window import entry_window_state
+from nitsys.domain.errors import RuleViolation
 from nitsys.entries import bp
 from nitsys.entries.forms import EntryRowForm, EntryTimesForm, WithdrawalForm
 from nitsys.extensions import db
@@ -24,7 +25,6 @@ from nitsys.reports.download import download_response
 from nitsys.reports.entry_confirmation import entry_confirmation_pdf
 from nitsys.security import owned_or_404
 from nitsys.services import entries as entry_service
-from nitsys.services.errors import RuleViolation
 
 HISTORY_LIMIT = 300
 

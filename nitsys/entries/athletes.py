@@ -12,6 +12,7 @@ from flask_login import current_user, login_required
 
 from nitsys.domain import nationalities, prefectures
 from nitsys.domain.athlete_rows import GENDERS, GRADES, LAYOUTS
+from nitsys.domain.errors import NotFound, RuleViolation
 from nitsys.domain.kana import suggest_romaji
 from nitsys.entries import bp
 from nitsys.entries.athlete_forms import AthleteForm, ImportConfirmForm, ImportUploadForm
@@ -20,7 +21,6 @@ from nitsys.htmx import is_htmx, render_page_or_fragment, trigger
 from nitsys.reports import athlete_files
 from nitsys.security import log_security
 from nitsys.services import athletes
-from nitsys.services.errors import NotFound, RuleViolation
 
 PAGE = "entries/athletes/roster.html"
 FORM_PAGE = "entries/athletes/form.html"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
+from nitsys.domain.errors import RuleViolation
 from nitsys.entries import bp
 from nitsys.entries.applications import active_races, visible_meet_or_404
 from nitsys.entries.forms import EntryImportForm
@@ -14,7 +15,6 @@ from nitsys.reports.download import download_response
 from nitsys.reports.entry_template import entry_template
 from nitsys.services import entry_import
 from nitsys.services.entries import check_window
-from nitsys.services.errors import RuleViolation
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

@@ -12,6 +12,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from nitsys.admin.payments import slip_file_response
+from nitsys.domain.errors import RuleViolation
 from nitsys.entries import bp
 from nitsys.extensions import db
 from nitsys.htmx import is_htmx, trigger
@@ -20,7 +21,6 @@ from nitsys.reports.download import download_response
 from nitsys.reports.receipt import receipt_filename, receipt_pdf
 from nitsys.security import owned_or_404
 from nitsys.services import payments
-from nitsys.services.errors import RuleViolation
 
 FAILED = 422
 

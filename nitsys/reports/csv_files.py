@@ -23,7 +23,7 @@ import re
 from collections.abc import Iterable, Sequence
 from enum import StrEnum
 
-from nitsys.services.errors import RuleViolation
+from nitsys.domain.errors import RuleViolation
 
 CRLF = "\r\n"
 _FORMULA_START = frozenset("=+-@\t\r")

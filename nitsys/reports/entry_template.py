@@ -7,8 +7,8 @@ from io import BytesIO
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 
+from nitsys.domain.entry_sheet import COLUMNS
 from nitsys.domain.times import format_time
-from nitsys.services.entry_import import COLUMNS
 
 HEADER_FILL = PatternFill("solid", fgColor="1F3A5F")
 TEXT_FORMAT = "@"  # time columns are text, so Excel does not turn 14:30.00 into a time of day

@@ -9,12 +9,12 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from nitsys.domain.errors import RuleViolation
 from nitsys.extensions import db
 from nitsys.models import Organization, OrganizationType, Role, User
 from nitsys.models.accounts import new_session_nonce
 from nitsys.models.base import utcnow
 from nitsys.services import audit, outbox
-from nitsys.services.errors import RuleViolation
 
 RESET_MAX_AGE = 60 * 60  # one hour
 INVITATION_MAX_AGE = 7 * 24 * 60 * 60  # seven days

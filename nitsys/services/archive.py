@@ -15,13 +15,13 @@ from pathlib import Path
 
 from flask import current_app
 
+from nitsys.domain.errors import NotFound, RuleViolation
 from nitsys.extensions import db
 from nitsys.formatting import jst
 from nitsys.models import Meet, User
 from nitsys.models.base import utcnow
 from nitsys.reports.csv_files import write_csv
 from nitsys.services import export_pdfs, exports, payments, results, workbook
-from nitsys.services.errors import NotFound, RuleViolation
 
 
 @dataclass

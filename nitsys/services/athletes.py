@@ -24,6 +24,7 @@ from nitsys.domain.athlete_rows import (
     identity_key,
     parse_table,
 )
+from nitsys.domain.errors import NotFound, RuleViolation
 from nitsys.domain.kana import to_katakana
 from nitsys.extensions import db
 from nitsys.formatting import TOKYO
@@ -31,7 +32,6 @@ from nitsys.models import Athlete, AthleteImport, Gender, User
 from nitsys.models.base import utcnow
 from nitsys.reports.athlete_files import FileProblem, read_table
 from nitsys.services import audit
-from nitsys.services.errors import NotFound, RuleViolation
 
 IMPORT_LIFETIME = timedelta(hours=1)
 FIELDS = (

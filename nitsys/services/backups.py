@@ -26,10 +26,10 @@ from flask import current_app
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import URL, Connection
 
+from nitsys.domain.errors import RuleViolation
 from nitsys.extensions import db
 from nitsys.models.base import utcnow
 from nitsys.services import audit, maintenance
-from nitsys.services.errors import RuleViolation
 
 PREFIX = "nitsys-"
 SUFFIXES = {"postgresql": ".dump", "sqlite": ".sqlite3"}

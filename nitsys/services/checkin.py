@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import case, func, or_, select
 
+from nitsys.domain.errors import NotFound, RuleViolation
 from nitsys.domain.timetable import HeatTimes, call_time, heat_start
 from nitsys.extensions import db
 from nitsys.models import (
@@ -40,7 +41,6 @@ from nitsys.models import (
 )
 from nitsys.models.base import utcnow
 from nitsys.services import audit, runner_search
-from nitsys.services.errors import NotFound, RuleViolation
 
 SEARCH_LIMIT = 50
 NEAR_CALL = timedelta(minutes=30)

@@ -12,8 +12,8 @@ from contextlib import contextmanager
 
 from sqlalchemy.exc import IntegrityError
 
+from nitsys.domain.errors import RuleViolation
 from nitsys.extensions import db
-from nitsys.services.errors import RuleViolation
 
 
 @contextmanager

@@ -16,6 +16,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from nitsys.domain.entry_window import entry_window_state
+from nitsys.domain.errors import NotFound, RuleViolation
 from nitsys.domain.times import TimeParseError, format_time, parse_time
 from nitsys.extensions import db
 from nitsys.models import (
@@ -33,7 +34,6 @@ from nitsys.models.base import utcnow
 from nitsys.models.entries import CAPACITY_STATUSES, WITHDRAWABLE_STATUSES
 from nitsys.services import audit, outbox
 from nitsys.services.conflicts import refused_on_conflict
-from nitsys.services.errors import NotFound, RuleViolation
 
 ENTRY_FIELDS = ("athlete_id", "race_id", "declared_time", "personal_best", "note", "status")
 

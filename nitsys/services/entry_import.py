@@ -19,24 +19,15 @@ from zipfile import BadZipFile
 from openpyxl import load_workbook
 from sqlalchemy import delete, select
 
+from nitsys.domain.entry_sheet import COLUMNS
+from nitsys.domain.errors import NotFound, RuleViolation
 from nitsys.extensions import db
 from nitsys.models import Athlete, EntryImport, Meet, Race, User
 from nitsys.models.base import utcnow
 from nitsys.services import audit, entries
-from nitsys.services.errors import NotFound, RuleViolation
 
 STAGING_LIFETIME = timedelta(hours=1)
 MAX_ROWS = 2000
-# Column header → key; the first name of each list is what the template writes.
-COLUMNS = {
-    "jaaf_id": ["JAAF ID", "選手ID", "JAAFID"],
-    "last_name": ["姓"],
-    "first_name": ["名"],
-    "race_code": ["種目コード"],
-    "declared_time": ["申告タイム"],
-    "personal_best": ["自己ベスト"],
-    "note": ["備考"],
-}
 REQUIRED = ("last_name", "first_name", "race_code", "declared_time")
 RACE_CODE = re.compile(r"(NCG_)?([MFX])(\d{3,5})")
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from nitsys.domain.errors import NotFound, RuleViolation
 from nitsys.domain.times import format_time
 from nitsys.extensions import db
 from nitsys.models import (
@@ -28,7 +29,6 @@ from nitsys.models import (
 from nitsys.models.base import utcnow
 from nitsys.services import audit, entries, outbox, payments
 from nitsys.services.entries import contact_for, read_time
-from nitsys.services.errors import NotFound, RuleViolation
 
 REVIEWABLE = (EntryStatus.SUBMITTED, EntryStatus.CONFIRMED)
 

@@ -16,12 +16,12 @@ from pathlib import Path
 from flask import Flask, current_app
 from sqlalchemy import select
 
+from nitsys.domain.errors import NotFound, RuleViolation
 from nitsys.extensions import db
 from nitsys.models import ExportJob, ExportJobStatus, User
 from nitsys.models.base import utcnow
 from nitsys.services import archive, audit, exports
 from nitsys.services.conflicts import refused_on_conflict
-from nitsys.services.errors import NotFound, RuleViolation
 
 ARCHIVE = "archive_zip"
 STALE_AFTER = timedelta(minutes=10)

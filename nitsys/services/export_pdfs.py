@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from nitsys.domain.errors import NotFound
 from nitsys.extensions import db
 from nitsys.models import (
     Application,
@@ -24,7 +25,6 @@ from nitsys.models import (
 )
 from nitsys.reports import meet_pdfs
 from nitsys.services import exports
-from nitsys.services.errors import NotFound
 
 PDF = "application/pdf"
 ABSENT_STATUSES = (EntryStatus.DNS, EntryStatus.WITHDRAWN)

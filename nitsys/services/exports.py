@@ -14,6 +14,7 @@ from typing import NamedTuple
 
 from sqlalchemy import func, select
 
+from nitsys.domain.errors import NotFound, RuleViolation
 from nitsys.domain.lynx import LynxEncoding, lynx_zip
 from nitsys.domain.startlist import StartListRow, start_list_csv
 from nitsys.domain.timetable import race_timetable
@@ -33,7 +34,6 @@ from nitsys.models import (
 )
 from nitsys.reports.csv_files import CsvEncoding
 from nitsys.services import audit
-from nitsys.services.errors import NotFound, RuleViolation
 
 WHOLE_MEET = "全種目"
 

@@ -17,6 +17,7 @@ from sqlalchemy import bindparam, delete, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from nitsys.domain import bibs as bib_rules
+from nitsys.domain.errors import NotFound, RuleViolation
 from nitsys.domain.ncg import NcgEntry, NcgMoves, reversal_moves, selection_moves
 from nitsys.domain.seeding import OrganizationExcess, SeedEntry, seed_heats
 from nitsys.domain.timetable import HeatTimes, race_timetable
@@ -39,7 +40,6 @@ from nitsys.models import (
 from nitsys.models.base import utcnow
 from nitsys.services import audit, outbox, runner_search
 from nitsys.services import entries as entry_service
-from nitsys.services.errors import NotFound, RuleViolation
 
 # Entries that still run and so need a bib; a slot marked DNS does not.
 RUNNING_STATUSES = (EntryStatus.CONFIRMED, EntryStatus.FINISHED)

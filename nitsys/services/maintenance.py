@@ -13,8 +13,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import current_app, request
-from flask_login import current_user
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -30,8 +29,6 @@ DEFAULT_MESSAGE = (
     "ただいまシステムのメンテナンスを行っています。しばらくしてから再度アクセスしてください。"
 )
 DEFAULT_RETRY_AFTER = 600
-# Reachable during maintenance: health checks, assets, and the login page (so staff can sign in).
-OPEN_ENDPOINTS = {"static", "health.healthz", "health.readyz", "auth.login", "auth.logout"}
 
 
 @dataclass(frozen=True)
@@ -111,17 +108,3 @@ def restore_state(state: MaintenanceState) -> None:
     """Put back a state read earlier (after a database restore replaced the settings table)."""
     settings.write(KEY, state.__dict__.copy())
     _forget_cached()
-
-
-def gate():
-    """before_request: answer 503 to everyone but staff while maintenance is on."""
-    if request.endpoint in OPEN_ENDPOINTS:
-        return None
-    state = current()
-    if not state.enabled:
-        return None
-    if current_user.is_authenticated and current_user.is_staff:
-        return None
-    from nitsys.errors import render_error
-
-    return render_error(503, state.message, {"Retry-After": str(state.retry_after)})

@@ -10,6 +10,7 @@ from itertools import pairwise
 
 from sqlalchemy import select
 
+from nitsys.domain.errors import RuleViolation
 from nitsys.domain.times import TimeParseError, format_time, parse_time
 from nitsys.extensions import db
 from nitsys.formatting import TOKYO, to_tokyo
@@ -17,7 +18,6 @@ from nitsys.models import AccountType, BankAccount, HeatOrder, Meet, Race, RaceG
 from nitsys.models.base import utcnow
 from nitsys.models.meets import DISTANCES, default_bib_ranges
 from nitsys.services import audit
-from nitsys.services.errors import RuleViolation
 
 BIB_CATEGORY_LABELS = {
     "ncg_M": "NCG男子",

@@ -26,6 +26,7 @@ from PIL import Image, ImageDraw, ImageOps
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from nitsys.domain.errors import NotFound, RuleViolation
 from nitsys.extensions import db
 from nitsys.formatting import TOKYO, jst
 from nitsys.models import (
@@ -48,7 +49,6 @@ from nitsys.models.payments import MAX_SLIP_BYTES
 from nitsys.services import audit, outbox, runner_search
 from nitsys.services.conflicts import refused_on_conflict
 from nitsys.services.entries import contact_for
-from nitsys.services.errors import NotFound, RuleViolation
 
 security_log = logging.getLogger("nitsys.security")
 

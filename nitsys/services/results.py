@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from nitsys.domain.errors import NotFound, RuleViolation
 from nitsys.domain.lynx import LifFile, LifFormatError, LifResult, ResultStatus, read_lif
 from nitsys.domain.result_files import ResultFile, unpack_upload
 from nitsys.domain.times import format_time
@@ -40,7 +41,6 @@ from nitsys.models import (
 )
 from nitsys.reports.csv_files import CsvEncoding, listing, write_csv
 from nitsys.services import audit, exports
-from nitsys.services.errors import NotFound, RuleViolation
 
 ROUND = 1  # every race is run as one round of timed heats
 Outcome = tuple[ResultStatus, int | None, int | None]  # status, place, time

@@ -10,13 +10,13 @@ from pathlib import Path
 
 from sqlalchemy import func, select, text
 
+from nitsys.domain.errors import NotFound, RuleViolation
 from nitsys.extensions import db
 from nitsys.formatting import TOKYO
 from nitsys.models import Meet, OutboxMessage, OutboxStatus, User
 from nitsys.models.base import utcnow
 from nitsys.observability import recent_problems, release, uptime_seconds
 from nitsys.services import audit, backups, cleanup, maintenance, outbox, settings
-from nitsys.services.errors import NotFound, RuleViolation
 
 MIN_FREE_DISK_RATIO = 0.2
 CONTACTS_KEY = "contacts"

@@ -11,11 +11,11 @@ from collections.abc import Mapping
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from nitsys.domain.errors import NotFound
 from nitsys.domain.timing_csv import ProfileError, TimingProfile, timing_csv
 from nitsys.extensions import db
 from nitsys.models import TimingProfileSetting, User
 from nitsys.services import audit, exports
-from nitsys.services.errors import NotFound
 
 NAME_MAX_LENGTH = 60
 
