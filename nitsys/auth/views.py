@@ -95,6 +95,9 @@ def login():
 def logout():
     if current_user.is_authenticated:
         log_security("logout")
+        # A cookie copied before logout must not open the account afterwards.
+        accounts.end_sessions(current_user._get_current_object())
+        db.session.commit()
     logout_user()
     session.clear()
     flash("ログアウトしました。", "info")

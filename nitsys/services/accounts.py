@@ -246,6 +246,11 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
     audit.record(user, "user.password_change", user)
 
 
+def end_sessions(user: User) -> None:
+    """Every session of `user` ends, copies of its cookie included (logout)."""
+    user.session_nonce = new_session_nonce()
+
+
 def change_role(by: User, user: User, role: Role) -> None:
     """Staff give or take the official/staff role; the last staff account cannot step down."""
     if not by.is_staff:
