@@ -10,7 +10,7 @@ from flask import Flask, g, has_request_context
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import BASE_DIR, check_production, load_settings
-from nitsys import errors, formatting, observability, security
+from nitsys import errors, formatting, observability, request_input, security
 from nitsys.extensions import csrf, db, limiter, login_manager, mail, migrate
 
 
@@ -34,6 +34,7 @@ def create_app(overrides: dict | None = None, *, production: bool = False) -> Fl
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
 
     _init_extensions(app)
+    request_input.register(app)  # before the blueprints: their `<int:…>` routes use it
     _register_blueprints(app)
     _register_request_hooks(app)
     errors.register(app)

@@ -23,6 +23,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, Optional
 
 from nitsys.domain.errors import RuleViolation
+from nitsys.domain.numbers import fits_db_int
 from nitsys.formatting import TOKYO, to_tokyo
 from nitsys.models import AccountType, BankAccount, HeatOrder, Meet, Race, RaceGender
 from nitsys.models.meets import DISTANCES
@@ -51,6 +52,9 @@ class NumberField(IntegerField):
                 self.data = int(text)
             except ValueError:
                 raise ValueError("数字で入力してください。") from None
+            if not fits_db_int(self.data):
+                self.data = None
+                raise ValueError("数値が大きすぎます。")
 
 
 class JapanDateField(DateField):

@@ -2,13 +2,15 @@
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import IntegerField, StringField
+from wtforms import StringField
 from wtforms.validators import Optional
+
+from nitsys.request_input import DbIntegerField
 
 
 class EntryRowForm(FlaskForm):
-    race_id = IntegerField("種目", validators=[Optional()])
-    athlete_id = IntegerField("選手", validators=[Optional()])
+    race_id = DbIntegerField("種目", validators=[Optional()])
+    athlete_id = DbIntegerField("選手", validators=[Optional()])
     declared_time = StringField("申告タイム")
     personal_best = StringField("自己ベスト")
     note = StringField("備考")

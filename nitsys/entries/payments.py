@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from nitsys.admin.payments import slip_file_response
 from nitsys.domain.errors import RuleViolation
+from nitsys.domain.numbers import fits_db_int
 from nitsys.entries import bp
 from nitsys.extensions import db
 from nitsys.htmx import is_htmx, trigger
@@ -63,6 +64,8 @@ def _read_amount(value: str) -> int | None:
         return None
     if not value.isdigit():
         raise RuleViolation("振込金額は数字で入力してください。", field="declared_amount")
+    if not fits_db_int(int(value)):
+        raise RuleViolation("振込金額が大きすぎます。", field="declared_amount")
     return int(value)
 
 

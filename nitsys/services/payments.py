@@ -27,6 +27,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from nitsys.domain.errors import NotFound, RuleViolation
+from nitsys.domain.numbers import fits_db_int
 from nitsys.extensions import db
 from nitsys.formatting import TOKYO, jst
 from nitsys.models import (
@@ -477,7 +478,10 @@ def read_adjustment(value: str) -> int:
             "調整額は円単位の整数で入力してください（減額は -2000 のようにマイナスを付けます）。",
             field="amount",
         )
-    return -int(digits) if text.startswith("-") else int(digits)
+    amount = -int(digits) if text.startswith("-") else int(digits)
+    if not fits_db_int(amount):
+        raise RuleViolation("調整額が大きすぎます。", field="amount")
+    return amount
 
 
 def adjust_amount(application_id: int, *, by: User, amount: str, reason: str) -> Application:
