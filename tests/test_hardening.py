@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import csv
+import io
+
+from openpyxl import load_workbook
+
 from nitsys import create_app
-from tests import conftest
+from nitsys.extensions import db
+from tests import conftest, factories
 
 # 1. Logout ends the session -------------------------------------------------------------
 
@@ -32,3 +38,78 @@ def test_readyz_does_not_show_database_connection_details(tmp_path):
     assert body == "database unreachable\n"
     for detail in ("127.0.0.1", "secret_meet_db", "5432", ":9"):
         assert detail not in body
+
+
+# 2. One neutralising writer for every CSV and xlsx ---------------------------------------
+
+FORMULA_NAMES = [
+    "=cmd|' /C calc'!A0",
+    '=HYPERLINK("http://evil.example/","x")',
+    "+1+1",
+    "-2+3",
+    "@SUM(A1)",
+    "\t=1+1",
+    "\r=1+1",
+]
+DANGEROUS_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_cells(data: bytes):
+    text = data.decode("utf-8-sig")
+    return [cell for row in csv.reader(io.StringIO(text, newline="")) for cell in row]
+
+
+def _assert_csv_defused(data: bytes):
+    cells = _csv_cells(data)
+    assert any("cmd|" in cell for cell in cells)  # the names are there…
+    for cell in cells:  # …but none would run
+        assert not cell.startswith(DANGEROUS_START), repr(cell)
+
+
+def _assert_xlsx_defused(data: bytes):
+    book = load_workbook(io.BytesIO(data))
+    seen = []
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f", f"live formula {cell.coordinate}: {cell.value!r}"
+                if isinstance(cell.value, str) and cell.value.startswith(DANGEROUS_START):
+                    assert cell.quotePrefix, f"{cell.coordinate}: {cell.value!r}"
+                    seen.append(cell.value)
+    assert any("cmd|" in value for value in seen)
+
+
+def _formula_athletes(coach):
+    for index, name in enumerate(FORMULA_NAMES):
+        factories.make_athlete(coach.organization, last_name=name, first_name=name[:4] + "名")
+        factories.make_athlete(coach.organization, jaaf_id=f"0{index:010d}")
+
+
+def test_roster_exports_carry_no_live_formula(client, login_as):
+    coach = login_as("participant")
+    _formula_athletes(coach)
+    csv_export = client.get("/my/athletes/export.csv")
+    assert csv_export.status_code == 200
+    _assert_csv_defused(csv_export.data)
+    xlsx_export = client.get("/my/athletes/export.xlsx")
+    assert xlsx_export.status_code == 200
+    _assert_xlsx_defused(xlsx_export.data)
+
+
+def test_staff_exports_carry_no_live_formula(app, client, login_as):
+    staff = login_as("staff")
+    meet = factories.make_meet()
+    race = factories.make_race(meet, name="=1+1 男子5000m")
+    coach = factories.make_user(full_name="=cmd|' /C calc'!A0")
+    entries = factories.make_confirmed_entries(race, [90000, 91000], coach=coach)
+    for entry, name in zip(entries, FORMULA_NAMES, strict=False):
+        entry.athlete.last_name = name
+    db.session.commit()
+    factories.make_locked_heats(race, staff)
+    workbook = client.post(f"/admin/meets/{meet.id}/exports/workbook")
+    assert workbook.status_code == 200
+    _assert_xlsx_defused(workbook.data)
+    template = client.get(f"/my/meets/{meet.id}/import/template.xlsx")
+    assert template.status_code == 200
+    book = load_workbook(io.BytesIO(template.data))
+    assert all(cell.data_type != "f" for sheet in book for row in sheet.iter_rows() for cell in row)

@@ -9,11 +9,12 @@ from collections.abc import Iterable
 from typing import Any
 
 from openpyxl import Workbook, load_workbook
-from openpyxl.cell import WriteOnlyCell
 
 from nitsys.domain import nationalities, prefectures
 from nitsys.domain.athlete_rows import GRADES, TEMPLATE_COLUMNS
 from nitsys.models import Athlete
+from nitsys.reports import workbook as workbook_cells
+from nitsys.reports.csv_files import CsvEncoding, write_csv
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 DATA_SHEET = "選手一覧"
@@ -137,13 +138,16 @@ def _data_sheet(workbook: Workbook, athletes: Iterable[Athlete]):
     sheet = workbook.create_sheet(DATA_SHEET)
     sheet.append(list(TEMPLATE_COLUMNS.values()))
     for athlete in athletes:
-        cells = []
-        for value in export_row(athlete):
-            cell = WriteOnlyCell(sheet, value)
-            # Dates as real dates; IDs as text so Excel never turns them into 1.2E+10.
-            cell.number_format = "yyyy/mm/dd" if hasattr(value, "isoformat") else "@"
-            cells.append(cell)
-        sheet.append(cells)
+        # Dates as real dates; text (IDs too) as text so Excel never turns them into 1.2E+10,
+        # and a name typed like a formula stays a name.
+        sheet.append(
+            [
+                workbook_cells.text_cell(sheet, value, number_format="@")
+                if isinstance(value, str)
+                else workbook_cells.cell(sheet, value)
+                for value in export_row(athlete)
+            ]
+        )
     return sheet
 
 
@@ -169,12 +173,10 @@ def template_xlsx() -> bytes:
 
 
 def roster_csv(athletes: Iterable[Athlete]) -> bytes:
-    """UTF-8 with BOM, so Excel opens it with the Japanese intact."""
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(TEMPLATE_COLUMNS.values())
+    """UTF-8 with BOM, so Excel opens it with the Japanese intact (formula-like text defused)."""
+    rows: list[list[Any]] = [list(TEMPLATE_COLUMNS.values())]
     for athlete in athletes:
         row = export_row(athlete)
         row[5] = athlete.birth_date.strftime("%Y/%m/%d")
-        writer.writerow(row)
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+        rows.append(row)
+    return write_csv(rows, CsvEncoding.UTF8_BOM)

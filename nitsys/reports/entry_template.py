@@ -9,6 +9,7 @@ from openpyxl.styles import Font, PatternFill
 
 from nitsys.domain.entry_sheet import COLUMNS
 from nitsys.domain.times import format_time
+from nitsys.reports.workbook import cell as sheet_cell
 
 HEADER_FILL = PatternFill("solid", fgColor="1F3A5F")
 TEXT_FORMAT = "@"  # time columns are text, so Excel does not turn 14:30.00 into a time of day
@@ -48,7 +49,8 @@ def entry_template(meet, races) -> bytes:
     help_sheet.append([])
     help_sheet.append(["種目コード", "種目", "参加標準記録"])
     for race in races:
-        help_sheet.append([race.code, race.name, format_time(race.standard_time) or "なし"])
+        values = [race.code, race.name, format_time(race.standard_time) or "なし"]
+        help_sheet.append([sheet_cell(help_sheet, value) for value in values])
     help_sheet.column_dimensions["A"].width = 14
     help_sheet.column_dimensions["B"].width = 60
     buffer = BytesIO()

@@ -3,6 +3,10 @@
 Written in openpyxl's write-only mode (rows streamed, no cell objects kept), so a whole meet is
 quick. Dates stay real dates; times of day are written in Japan time, since Excel has no time
 zones. Text is always text: a name typed as "=…" never becomes a formula.
+
+`cell` is the one way any workbook of the system writes a value (the all-data workbook, the
+roster export and templates): text starting like a formula (= + - @, tab, CR) is written as
+text with Excel's quote prefix, so it is neither run when the file opens nor after an edit.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from openpyxl.utils import get_column_letter
 from nitsys.formatting import to_tokyo
 
 _HEADER_FONT = Font(bold=True)
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _DATE_FORMAT = "yyyy/mm/dd"
 _DATETIME_FORMAT = "yyyy/mm/dd hh:mm"
 
@@ -57,34 +62,39 @@ def _write_sheet(workbook: Workbook, sheet: Sheet) -> None:
     worksheet.auto_filter.ref = f"A1:{last_column}{len(sheet.rows) + 1}"
     worksheet.append([_header_cell(worksheet, column.label) for column in sheet.columns])
     for row in sheet.rows:
-        worksheet.append([_cell(worksheet, value) for value in row])
+        worksheet.append([cell(worksheet, value) for value in row])
 
 
 def _header_cell(worksheet, label: str) -> WriteOnlyCell:
-    cell = WriteOnlyCell(worksheet, label)
-    cell.font = _HEADER_FONT
-    return cell
+    header = WriteOnlyCell(worksheet, label)  # our own labels, never user text
+    header.font = _HEADER_FONT
+    return header
 
 
-def _cell(worksheet, value: object):
+def cell(worksheet, value: object):
     """Plain values as they are; dates, times of day and formula-like text as styled cells."""
     if isinstance(value, datetime):
-        cell = WriteOnlyCell(worksheet, to_tokyo(value).replace(tzinfo=None))
-        cell.number_format = _DATETIME_FORMAT
-        return cell
+        styled = WriteOnlyCell(worksheet, to_tokyo(value).replace(tzinfo=None))
+        styled.number_format = _DATETIME_FORMAT
+        return styled
     if isinstance(value, date):
-        cell = WriteOnlyCell(worksheet, value)
-        cell.number_format = _DATE_FORMAT
-        return cell
+        styled = WriteOnlyCell(worksheet, value)
+        styled.number_format = _DATE_FORMAT
+        return styled
     if isinstance(value, str):
-        return _text_cell(worksheet, value)
+        return text_cell(worksheet, value)
     return value
 
 
-def _text_cell(worksheet, text: str):
+def text_cell(worksheet, text: str, *, number_format: str | None = None):
+    """Text as text: formula-like text quote-prefixed, characters XML cannot hold dropped."""
     text = ILLEGAL_CHARACTERS_RE.sub("", text)
-    if not text.startswith("="):
+    if not text.startswith(FORMULA_START) and number_format is None:
         return text
-    cell = WriteOnlyCell(worksheet, text)
-    cell.data_type = "s"  # openpyxl reads a leading "=" as a formula
-    return cell
+    styled = WriteOnlyCell(worksheet, text)
+    if text.startswith(FORMULA_START):
+        styled.data_type = "s"  # openpyxl reads a leading "=" as a formula
+        styled.quotePrefix = True  # Excel keeps it text when the cell is edited
+    if number_format:
+        styled.number_format = number_format
+    return styled
