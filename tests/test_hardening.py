@@ -7,6 +7,7 @@ import io
 
 from openpyxl import load_workbook
 
+from bench import xlsx_bomb
 from nitsys import create_app
 from nitsys.extensions import db
 from tests import conftest, factories
@@ -113,3 +114,44 @@ def test_staff_exports_carry_no_live_formula(app, client, login_as):
     assert template.status_code == 200
     book = load_workbook(io.BytesIO(template.data))
     assert all(cell.data_type != "f" for sheet in book for row in sheet.iter_rows() for cell in row)
+
+
+# 3 and 6. One safe opener for every uploaded workbook ----------------------------------
+
+
+def _upload_roster(client, data: bytes):
+    return client.post("/my/athletes/import", data={"file": (io.BytesIO(data), "選手.xlsx")})
+
+
+def _upload_entries(client, meet, data: bytes):
+    return client.post(
+        f"/my/meets/{meet.id}/import", data={"file": (io.BytesIO(data), "entries.xlsx")}
+    )
+
+
+def test_a_workbook_bomb_is_refused_with_a_message_before_it_is_parsed(client, login_as):
+    login_as("participant")
+    meet = factories.make_meet()
+    bomb = xlsx_bomb.row_bomb(400_000, columns=1)  # ~2.7 MB expanding to ~17 MB of XML
+    for response in (_upload_roster(client, bomb), _upload_entries(client, meet, bomb)):
+        assert response.status_code == 422
+        assert "中身が大きすぎます" in response.get_data(as_text=True)
+
+
+def test_reading_stops_at_the_row_limit(client, login_as):
+    login_as("participant")
+    meet = factories.make_meet()
+    long_sheet = xlsx_bomb.row_bomb(20_000, columns=1)  # small enough to be parsed
+    for response in (_upload_roster(client, long_sheet), _upload_entries(client, meet, long_sheet)):
+        assert response.status_code == 422
+        assert "行数が多すぎます" in response.get_data(as_text=True)
+
+
+def test_a_workbook_with_a_dtd_is_a_could_not_read_message(client, login_as):
+    login_as("participant")
+    meet = factories.make_meet()
+    for kind in ("laughs", "external"):
+        data = xlsx_bomb.dtd_workbook(kind)
+        for response in (_upload_roster(client, data), _upload_entries(client, meet, data)):
+            assert response.status_code == 422, kind
+            assert "読み込めませんでした" in response.get_data(as_text=True)

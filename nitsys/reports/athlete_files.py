@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import csv
 import io
-import zipfile
 from collections.abc import Iterable
 from typing import Any
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 
 from nitsys.domain import nationalities, prefectures
 from nitsys.domain.athlete_rows import GRADES, TEMPLATE_COLUMNS
 from nitsys.models import Athlete
 from nitsys.reports import workbook as workbook_cells
+from nitsys.reports import xlsx_input
 from nitsys.reports.csv_files import CsvEncoding, write_csv
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
@@ -67,18 +67,14 @@ def read_table(filename: str, data: bytes) -> list[list[Any]]:
 
 def _read_xlsx(data: bytes) -> list[list[Any]]:
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
-        raise FileProblem(
-            "Excel ファイルとして読み込めませんでした。ファイルが壊れていないか確認してください。"
-        ) from error
-    try:
-        sheet = (
-            workbook[DATA_SHEET] if DATA_SHEET in workbook.sheetnames else workbook.worksheets[0]
-        )
-        return [list(row) for row in sheet.iter_rows(values_only=True)]
-    finally:
-        workbook.close()
+        rows = xlsx_input.read_rows(data, choose_sheet=_data_sheet_of)
+    except xlsx_input.UnreadableWorkbook as error:
+        raise FileProblem(str(error)) from error
+    return [list(row) for row in rows]
+
+
+def _data_sheet_of(workbook):
+    return workbook[DATA_SHEET] if DATA_SHEET in workbook.sheetnames else workbook.worksheets[0]
 
 
 def decode_text(data: bytes) -> str:

@@ -13,10 +13,7 @@ import secrets
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
-from io import BytesIO
-from zipfile import BadZipFile
 
-from openpyxl import load_workbook
 from sqlalchemy import delete, select
 
 from nitsys.domain.entry_sheet import COLUMNS
@@ -24,6 +21,7 @@ from nitsys.domain.errors import NotFound, RuleViolation
 from nitsys.extensions import db
 from nitsys.models import Athlete, EntryImport, Meet, Race, User
 from nitsys.models.base import utcnow
+from nitsys.reports import xlsx_input
 from nitsys.services import audit, entries
 
 STAGING_LIFETIME = timedelta(hours=1)
@@ -62,11 +60,9 @@ class ImportResult:
 def read_workbook(data: bytes) -> list[dict]:
     """The non-empty rows of the first sheet as dicts keyed like COLUMNS (cells JSON-ready)."""
     try:
-        workbook = load_workbook(BytesIO(data), read_only=True, data_only=True)
-    except (BadZipFile, KeyError, OSError, ValueError) as error:
-        raise RuleViolation("Excelファイル（.xlsx）として読み込めませんでした。") from error
-    sheet = workbook.worksheets[0]
-    lines = sheet.iter_rows(values_only=True)
+        lines = iter(xlsx_input.read_rows(data))
+    except xlsx_input.UnreadableWorkbook as error:
+        raise RuleViolation(str(error)) from error
     header = next(lines, None) or ()
     positions = _column_positions(header)
     rows = []
@@ -76,7 +72,6 @@ def read_workbook(data: bytes) -> list[dict]:
             rows.append({"number": number, **values})
         if len(rows) > MAX_ROWS:
             raise RuleViolation(f"一度に取り込めるのは{MAX_ROWS}行までです。")
-    workbook.close()
     if not rows:
         raise RuleViolation("取り込むデータがありません。")
     return rows
