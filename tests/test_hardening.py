@@ -155,3 +155,22 @@ def test_a_workbook_with_a_dtd_is_a_could_not_read_message(client, login_as):
         for response in (_upload_roster(client, data), _upload_entries(client, meet, data)):
             assert response.status_code == 422, kind
             assert "読み込めませんでした" in response.get_data(as_text=True)
+
+
+# 4. A check-in tap on a heat that is not locked ----------------------------------------
+
+
+def test_check_in_on_an_unlocked_heat_answers_the_rule_in_place(client, login_as):
+    login_as("official")
+    race = factories.make_race(factories.make_meet())
+    entries = factories.make_confirmed_entries(race, [90000])
+    heat = factories.make_heat_with_slots(race, entries, locked=False)
+    slot = heat.slots[0]
+    response = client.post(
+        f"/admin/checkin/slots/{slot.id}", data={"action": "check_in"}, headers={"HX-Request": "1"}
+    )
+    assert response.status_code == 422
+    assert "まだ確定していません" in response.get_data(as_text=True)
+    assert f'id="slot-{slot.id}"' in response.get_data(as_text=True)
+    db.session.refresh(slot)
+    assert slot.checked_in_at is None

@@ -75,7 +75,12 @@ def checkin_tap(slot_id: int):
 
 
 def _card_response(slot_id: int, *, card=None, error: str = "") -> str:
-    card = card or checkin.card(slot_id)
+    try:
+        card = card or checkin.card(slot_id)
+    except NotFound:
+        # The heat is no longer (or not yet) on the desk, e.g. unlocked behind a stale page:
+        # the message takes the card's place.
+        return render_template("admin/checkin/_card_off_desk.html", slot_id=slot_id, error=error)
     return render_template("admin/checkin/_card.html", card=card, error=error)
 
 
