@@ -174,3 +174,40 @@ def test_check_in_on_an_unlocked_heat_answers_the_rule_in_place(client, login_as
     assert f'id="slot-{slot.id}"' in response.get_data(as_text=True)
     db.session.refresh(slot)
     assert slot.checked_in_at is None
+
+
+# 8. A stranger's wrong passwords do not lock the owner out ------------------------------
+
+
+def _login(client, password, address):
+    return client.post(
+        "/auth/login",
+        data={"email": "coach@example.jp", "password": password},
+        environ_base={"REMOTE_ADDR": address},
+    )
+
+
+def test_the_owner_still_signs_in_from_a_clean_address_after_a_stranger_locked_the_account(
+    app,
+):
+    factories.make_user(email="coach@example.jp")
+    stranger = app.test_client()
+    for n in range(6):
+        _login(stranger, "guess-guess", f"10.0.0.{n}")
+    assert _login(stranger, "another-guess", "10.0.0.99").status_code == 429  # still locked
+    assert _login(stranger, factories.PASSWORD, "10.0.0.1").status_code == 429  # a failing address
+    owner = app.test_client()
+    response = _login(owner, factories.PASSWORD, "192.0.2.7")
+    assert response.status_code == 302
+    assert owner.get("/my/").status_code == 200
+
+
+def test_check_deploy_warns_when_several_workers_keep_limits_in_memory(app, monkeypatch):
+    monkeypatch.setenv("WEB_CONCURRENCY", "3")
+    monkeypatch.setitem(app.config, "RATELIMIT_STORAGE_URI", "memory://")
+    output = app.test_cli_runner().invoke(args=["check-deploy"]).output
+    assert "レート制限の回数がワーカー（3個）ごとのメモリに数えられます" in output
+    monkeypatch.setitem(app.config, "RATELIMIT_STORAGE_URI", "redis://:secret@127.0.0.1:6379/0")
+    output = app.test_cli_runner().invoke(args=["check-deploy"]).output
+    assert "ごとのメモリ" not in output
+    assert "secret" not in output

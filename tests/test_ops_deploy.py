@@ -35,6 +35,7 @@ def production_like(app, monkeypatch, tmp_path, stamped, built_assets):
         "CSRF_TRUSTED_ORIGINS": ["https://your-app.onrender.com"],
         "SESSION_COOKIE_SECURE": True,
         "TRUSTED_PROXY_COUNT": 1,
+        "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0",
         "SENTRY_DSN": "https://abc123@o1.ingest.sentry.io/42",
         "BACKUP_DIR": str(tmp_path / "backups"),
         "MAIL_TRANSPORT": "smtp",

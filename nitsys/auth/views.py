@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import flash, redirect, render_template, request, session, url_for
+from flask import flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
+from limits import parse as parse_limit
 
 from nitsys.auth import bp
 from nitsys.auth.forms import (
@@ -19,7 +20,7 @@ from nitsys.auth.forms import (
     RegisterForm,
 )
 from nitsys.domain.errors import RuleViolation
-from nitsys.extensions import db, limiter
+from nitsys.extensions import client_ip, db, limiter
 from nitsys.models import OrganizationType
 from nitsys.security import log_security, start_session
 from nitsys.services import accounts
@@ -33,6 +34,39 @@ def _is_failure(response) -> bool:
 
 def _submitted_email() -> str:
     return "email:" + accounts.normalise_email(request.form.get("email", ""))
+
+
+# Failed logins per address over the last hour, remembered so the account lock-out below can
+# tell the owner (a clean address) from the stranger who caused it.
+_ADDRESS_FAILURES = parse_limit("1000 per hour")
+_NO_ANSWER = object()
+
+
+def _address_has_failed() -> bool:
+    stats = limiter.limiter.get_window_stats(_ADDRESS_FAILURES, "login-failures", client_ip())
+    return stats.remaining < _ADDRESS_FAILURES.amount
+
+
+def _remember_failure() -> None:
+    limiter.limiter.hit(_ADDRESS_FAILURES, "login-failures", client_ip())
+
+
+def _owner_from_a_clean_address() -> bool:
+    """Exempt from the account's lock-out: the right password from an address that has not
+    been failing (so a stranger's wrong guesses cannot lock a coach out on deadline day)."""
+    if request.method != "POST" or _address_has_failed():
+        return False
+    form = LoginForm()
+    if not form.validate_on_submit():
+        return False
+    g.login_answer = accounts.authenticate(form.email.data, form.password.data)
+    return g.login_answer is not None
+
+
+def _authenticate(email: str, password: str):
+    """The answer the lock-out check already computed for this request, or a fresh one."""
+    answer = g.pop("login_answer", _NO_ANSWER)
+    return accounts.authenticate(email, password) if answer is _NO_ANSWER else answer
 
 
 def _safe_next(target: str | None) -> str:
@@ -74,17 +108,24 @@ def _log_in(user) -> None:
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit("5 per minute", methods=["POST"], deduct_when=_is_failure)
-@limiter.limit("5 per minute", methods=["POST"], key_func=_submitted_email, deduct_when=_is_failure)
+@limiter.limit(
+    "5 per minute",
+    methods=["POST"],
+    key_func=_submitted_email,
+    deduct_when=_is_failure,
+    exempt_when=_owner_from_a_clean_address,
+)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("entries.dashboard"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = accounts.authenticate(form.email.data, form.password.data)
+        user = _authenticate(form.email.data, form.password.data)
         if user is not None:
             db.session.commit()
             _log_in(user)
             return redirect(_safe_next(request.args.get("next")))
+        _remember_failure()
         log_security("login.failure", attempted=accounts.normalise_email(form.email.data))
         form.form_errors.append("メールアドレスまたはパスワードが正しくありません。")
     status = FAILED if request.method == "POST" else 200

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import smtplib
 import ssl
 from collections.abc import Callable
@@ -174,6 +175,33 @@ def check_proxy(config) -> CheckResult:
     )
 
 
+def web_workers() -> int:
+    """The gunicorn workers gunicorn.conf.py starts here (WEB_CONCURRENCY, else from CPUs)."""
+    configured = os.environ.get("WEB_CONCURRENCY", "")
+    if configured.isdigit():
+        return int(configured)
+    return min((os.cpu_count() or 1) * 2 + 1, 4)
+
+
+def check_rate_limit_storage(config) -> CheckResult:
+    """In-memory limits are counted per worker: N workers allow N times the login attempts."""
+    scheme = (config.get("RATELIMIT_STORAGE_URI") or "memory://").split("://")[0]
+    workers = web_workers()
+    problems = []
+    if scheme == "memory" and workers > 1:
+        problems.append(
+            f"レート制限の回数がワーカー（{workers}個）ごとのメモリに数えられます。"
+            f"ログイン試行などの上限が最大{workers}倍に緩みます。"
+        )
+    return _check(
+        "レート制限の保存先",
+        False,
+        problems,
+        "RATELIMIT_STORAGE_URI に Redis（redis://…）を設定する（または WEB_CONCURRENCY=1）",
+        f"{scheme}（ワーカー {workers}個）",
+    )
+
+
 def check_sentry(config) -> CheckResult:
     dsn = config.get("SENTRY_DSN") or ""
     problems = []
@@ -266,6 +294,7 @@ CHECKS: tuple[Callable, ...] = (
     check_static,
     check_tls,
     check_proxy,
+    check_rate_limit_storage,
     check_sentry,
     check_mail,
     check_backup,
