@@ -211,3 +211,41 @@ def test_check_deploy_warns_when_several_workers_keep_limits_in_memory(app, monk
     output = app.test_cli_runner().invoke(args=["check-deploy"]).output
     assert "ごとのメモリ" not in output
     assert "secret" not in output
+
+
+# 9. Registration does not reveal which addresses have accounts --------------------------
+
+REGISTRATION = {
+    "kind": "individual",
+    "password": "hashiru-2026",
+    "password_confirm": "hashiru-2026",
+    "full_name": "日体 太郎",
+    "full_name_kana": "ニッタイ タロウ",
+    "phone": "090-1234-5678",
+}
+
+
+def test_registering_an_existing_address_answers_like_a_new_one_and_mails_the_owner(app):
+    from nitsys.models import OutboxMessage, User
+
+    owner = factories.make_user(email="coach@example.jp")
+    new = app.test_client().post("/auth/register", data={**REGISTRATION, "email": "new@example.jp"})
+    taken = app.test_client().post(
+        "/auth/register", data={**REGISTRATION, "email": "Coach@Example.jp"}
+    )
+    assert (taken.status_code, taken.headers["Location"]) == (
+        new.status_code,
+        new.headers["Location"],
+    )
+    assert "既に登録" not in taken.get_data(as_text=True)
+    mail = db.session.scalars(
+        db.select(OutboxMessage).where(OutboxMessage.to_address == owner.email)
+    ).one()
+    assert "/auth/login" in mail.body_text and "/auth/password-reset" in mail.body_text
+    assert db.session.scalar(db.select(db.func.count()).select_from(User)) == 2
+    # A weak password is refused the same way whether or not the address exists.
+    weak = {**REGISTRATION, "password": "12345678", "password_confirm": "12345678"}
+    for email in ("coach@example.jp", "other@example.jp"):
+        refused = app.test_client().post("/auth/register", data={**weak, "email": email})
+        assert refused.status_code == 422
+        assert "数字だけ" in refused.get_data(as_text=True)

@@ -153,6 +153,14 @@ def register():
         try:
             user = _register(form)
             db.session.commit()
+        except accounts.EmailTaken:
+            # Answered like a new address (a redirect), so the form reveals no accounts; the
+            # owner gets a mail with the sign-in and reset links instead.
+            db.session.rollback()
+            accounts.mail_existing_owner(form.email.data)
+            db.session.commit()
+            log_security("register.existing_email")
+            return redirect(url_for("entries.dashboard"))
         except RuleViolation as error:
             db.session.rollback()
             _attach_error(form, error)

@@ -42,12 +42,34 @@ def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == normalise_email(email)))
 
 
+class EmailTaken(RuleViolation):
+    """The address belongs to an account. Registration does not say so (`mail_existing_owner`)."""
+
+
 def _ensure_email_free(email: str, *, except_user: User | None = None) -> str:
     email = normalise_email(email)
     existing = find_user_by_email(email)
     if existing is not None and existing is not except_user:
-        raise RuleViolation("このメールアドレスは既に登録されています。", field="email")
+        raise EmailTaken("このメールアドレスは既に登録されています。", field="email")
     return email
+
+
+def mail_existing_owner(email: str) -> None:
+    """Someone tried to register an existing address: tell its owner how to sign in (at most
+    one mail an hour), instead of telling the person at the form that the address exists."""
+    user = find_user_by_email(email)
+    if user is None or not user.is_active:
+        return
+    outbox.enqueue(
+        user.email,
+        "registration_existing",
+        subject="ご登録済みのメールアドレスです",
+        dedupe_key=f"registration-existing:{user.id}:{utcnow():%Y%m%d%H}",
+        user=user,
+        login_link=_external_url("auth.login"),
+        reset_link=_external_url("auth.request_password_reset"),
+    )
+    audit.record(None, "user.register_existing_email", user)
 
 
 @dataclass
@@ -74,8 +96,9 @@ class OrganizationDetails:
 
 
 def _new_user(person: PersonDetails, **extra) -> User:
+    # The password first: an existing address must get the same answer as a new one.
+    validate_password(person.password, email=normalise_email(person.email))
     email = _ensure_email_free(person.email)
-    validate_password(person.password, email=email)
     user = User(
         email=email,
         full_name=person.full_name.strip(),
