@@ -249,3 +249,50 @@ def test_registering_an_existing_address_answers_like_a_new_one_and_mails_the_ow
         refused = app.test_client().post("/auth/register", data={**weak, "email": email})
         assert refused.status_code == 422
         assert "数字だけ" in refused.get_data(as_text=True)
+
+
+# 11. An impossible date is called impossible, not badly formatted ----------------------
+
+
+def test_an_impossible_birth_date_is_said_not_to_exist(client, login_as):
+    login_as("participant")
+    for typed, shown in (("2004/02/30", "2004年2月30日"), ("H16.2.30", "2004年2月30日")):
+        fields = factories.athlete_fields(birth_date=typed)
+        response = client.post("/my/athletes", data={f"new-{k}": v for k, v in fields.items()})
+        assert response.status_code == 422
+        page = response.get_data(as_text=True)
+        assert f"{shown}という日付はありません" in page
+        assert "の形で入力してください" not in page
+
+
+def test_an_impossible_transfer_date_is_said_not_to_exist(client, login_as):
+    coach = login_as("participant")
+    race = factories.make_race(factories.make_meet())
+    application = factories.make_submitted_entries(coach, race)
+    response = client.post(
+        f"/my/applications/{application.id}/payment",
+        data={"transfer_date": "2026-02-30", "declared_amount": "2000", "payer_name": "ニッタイ"},
+    )
+    assert response.status_code == 422
+    assert "2026年2月30日という日付はありません" in response.get_data(as_text=True)
+
+
+def test_an_impossible_meet_day_is_said_not_to_exist(app):
+    from flask_wtf import FlaskForm
+
+    from nitsys.admin.meet_forms import JapanDateField, JapanDateTimeField
+
+    class Days(FlaskForm):
+        first_day = JapanDateField("開催日")
+        entry_closes_at = JapanDateTimeField("締切")
+
+    data = {"first_day": "2027-02-29", "entry_closes_at": "2027-04-31T09:00"}
+    with app.test_request_context(method="POST", data=data):
+        form = Days()
+        form.validate()
+    assert form.first_day.errors == [
+        "2027年2月29日という日付はありません。日付を確認してください。"
+    ]
+    assert form.entry_closes_at.errors == [
+        "2027年4月31日という日付はありません。日付を確認してください。"
+    ]

@@ -22,6 +22,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, Optional
 
+from nitsys.domain.dates import missing_day
 from nitsys.domain.errors import RuleViolation
 from nitsys.domain.numbers import fits_db_int
 from nitsys.formatting import TOKYO, to_tokyo
@@ -62,7 +63,10 @@ class JapanDateField(DateField):
         try:
             super().process_formdata(valuelist)
         except ValueError:
-            raise ValueError("日付を 2026-07-29 の形で入力してください。") from None
+            typed = valuelist[0] if valuelist else ""
+            raise ValueError(
+                missing_day(typed) or "日付を 2026-07-29 の形で入力してください。"
+            ) from None
 
 
 class JapanDateTimeField(DateTimeLocalField):
@@ -75,7 +79,10 @@ class JapanDateTimeField(DateTimeLocalField):
         try:
             super().process_formdata(valuelist)
         except ValueError:
-            raise ValueError("日時を 2026-07-29 09:00 の形で入力してください。") from None
+            typed = " ".join(valuelist or [])
+            raise ValueError(
+                missing_day(typed) or "日時を 2026-07-29 09:00 の形で入力してください。"
+            ) from None
 
     @property
     def aware(self) -> datetime | None:

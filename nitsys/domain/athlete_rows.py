@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from nitsys.domain import nationalities, prefectures
+from nitsys.domain import dates, nationalities, prefectures
 from nitsys.domain.kana import (
     given_name_romaji,
     is_katakana_name,
@@ -213,6 +213,15 @@ def parse_date(value: Any) -> date | None:
     return None
 
 
+def _missing_day(value: Any) -> str | None:
+    """The "no such day" message for a date-shaped value (era years too), else None."""
+    text = _nfkc(value).upper()
+    if match := _ERA_TEXT.match(text):
+        era, year, month, day = match.groups()
+        return dates.missing_day_of(_ERAS[era] + int(year), int(month), int(day))
+    return dates.missing_day(text)
+
+
 def _excel_serial(number: float) -> date | None:
     if not 1 <= number < 2958466:
         return None
@@ -319,7 +328,10 @@ def _check_birth_date(value: Any, today: date, problem) -> date | None:
         return None
     birth_date = parse_date(value)
     if birth_date is None:
-        problem("birth_date", "生年月日は 2004-05-01 や 2004/5/1 の形で入力してください。")
+        problem(
+            "birth_date",
+            _missing_day(value) or "生年月日は 2004-05-01 や 2004/5/1 の形で入力してください。",
+        )
         return None
     age = age_on(birth_date, today)
     if not MIN_AGE <= age <= MAX_AGE:

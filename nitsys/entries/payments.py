@@ -12,6 +12,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from nitsys.admin.payments import slip_file_response
+from nitsys.domain.dates import missing_day
 from nitsys.domain.errors import RuleViolation
 from nitsys.domain.numbers import fits_db_int
 from nitsys.entries import bp
@@ -55,7 +56,8 @@ def _read_date(value: str) -> date | None:
     try:
         return date.fromisoformat(value) if value else None
     except ValueError:
-        raise RuleViolation("振込日の形式が正しくありません。", field="transfer_date") from None
+        message = missing_day(value) or "振込日の形式が正しくありません。"
+        raise RuleViolation(message, field="transfer_date") from None
 
 
 def _read_amount(value: str) -> int | None:
