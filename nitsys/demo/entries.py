@@ -39,6 +39,22 @@ def _fill(race: Race) -> int:
     return int(race.max_entries * (NCG_FILL if race.is_ncg else GENERAL_FILL))
 
 
+def leaving_room_for_ncg(races: dict[str, Race]) -> Callable[[Race], int]:
+    """`_fill`, less what the NCG selection may move into a general race later (entries over
+    the NCG capacity), so no race ever holds more than its max entries (SPEC §4)."""
+    overflow: dict[int, int] = defaultdict(int)
+    for race in races.values():
+        if race.is_ncg and race.fallback_race_id:
+            overflow[race.fallback_race_id] += max(_fill(race) - race.ncg_capacity, 0)
+
+    def count(race: Race) -> int:
+        if race.is_ncg:
+            return _fill(race)
+        return max(min(_fill(race), race.max_entries - overflow[race.id]), 0)
+
+    return count
+
+
 def _declared_time(rng: random.Random, race: Race) -> int:
     slowest = race.standard_time
     fastest = int(slowest * (0.95 if race.is_ncg else 0.90))
@@ -88,7 +104,9 @@ def active_athletes() -> list:
 
 
 def create_entries(rng: random.Random, context: DemoContext) -> None:
-    pairs = pick_entrants(rng, context.races, active_athletes())
+    pairs = pick_entrants(
+        rng, context.races, active_athletes(), count=leaving_room_for_ncg(context.races)
+    )
     submit_applications(rng, context, context.meet, pairs, PAID_SHARE)
 
 
