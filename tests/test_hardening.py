@@ -296,3 +296,56 @@ def test_an_impossible_meet_day_is_said_not_to_exist(app):
     assert form.entry_closes_at.errors == [
         "2027年4月31日という日付はありません。日付を確認してください。"
     ]
+
+
+# 10. Every PDF table keeps each cell's text inside its column ---------------------------
+
+LONG_KANA = ("チェルイヨット", "アグネスアグネスアグネスアグネスアグネスアグネス")  # 30 characters
+
+
+def _crossings(data: bytes) -> list[str]:
+    """Characters of table text that straddle one of the table's vertical grid lines."""
+    import pdfplumber
+
+    found = []
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        for page in pdf.pages:
+            verticals = [e for e in page.edges if e["orientation"] == "v"]
+            for char in page.chars:
+                for edge in verticals:
+                    inside_rows = (
+                        edge["top"] - 1 <= char["top"] and char["bottom"] <= edge["bottom"] + 1
+                    )
+                    if inside_rows and char["x0"] < edge["x0"] - 0.5 < char["x1"] - 1:
+                        found.append(f"p{page.page_number} {char['text']} x={edge['x0']:.1f}")
+    return found
+
+
+def test_long_katakana_names_stay_inside_their_column_in_the_roll_call():
+    from dataclasses import replace
+
+    from nitsys.reports.meet_pdfs import roll_call_pdf
+    from tests import sample_startlist
+
+    first = sample_startlist.rows()[0]
+    rows = [
+        replace(first, last_name_kana=LONG_KANA[0], first_name_kana=LONG_KANA[1],
+                last_name="キプチュンバ", first_name="ジョセフジョセフジョセフ",
+                organization="チェルイヨットアスリートクラブ")
+    ]  # fmt: skip
+    data = roll_call_pdf(rows, title="点呼表")
+    assert _crossings(data) == []
+
+
+def test_long_katakana_names_stay_inside_their_column_in_the_entry_confirmation(app):
+    from nitsys.reports.entry_confirmation import entry_confirmation_pdf
+
+    coach = factories.make_user()
+    race = factories.make_race(factories.make_meet())
+    application = factories.make_submitted_entries(coach, race)
+    athlete = application.entries[0].athlete
+    athlete.last_name, athlete.first_name = "キプチュンバ", "ジョセフジョセフジョセフ"
+    athlete.last_name_kana, athlete.first_name_kana = LONG_KANA
+    db.session.commit()
+    data = entry_confirmation_pdf(application, application.entries)
+    assert _crossings(data) == []

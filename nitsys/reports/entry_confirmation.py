@@ -14,6 +14,7 @@ from nitsys.domain.times import format_time
 from nitsys.formatting import jdate, jst, yen
 from nitsys.models.base import utcnow
 from nitsys.reports.fonts import japanese_font
+from nitsys.reports.pdf_layout import fitted
 
 HEADER_BLUE = colors.HexColor("#1F3A5F")
 NOTES = (
@@ -56,11 +57,13 @@ def entry_confirmation_pdf(application, entries) -> bytes:
             ]
         )
     rows.append(["", "合計", "", "", "", f"{len(entries)}件", yen(fee * len(entries))])
-    table = Table(
-        rows,
-        repeatRows=1,
-        colWidths=[10 * mm, 30 * mm, 32 * mm, 38 * mm, 24 * mm, 24 * mm, 22 * mm],
-    )
+    widths = [10 * mm, 30 * mm, 32 * mm, 38 * mm, 24 * mm, 24 * mm, 22 * mm]
+    # A long name (キプチュンバ ジョセフ) is drawn narrower instead of crossing into the next column.
+    rows = [
+        [fitted(cell, font, 9, width) for cell, width in zip(row, widths, strict=True)]
+        for row in rows
+    ]
+    table = Table(rows, repeatRows=1, colWidths=widths)
     table.setStyle(
         TableStyle(
             [

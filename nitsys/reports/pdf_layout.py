@@ -16,6 +16,7 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
@@ -59,8 +60,12 @@ def data_table(
 ) -> Table:
     """A gridded table; row 0 is a grey header repeated on every page it spills onto."""
     font = japanese_font()
-    cells = [["" if cell is None else str(cell) for cell in row] for row in rows]
-    table = Table(cells, colWidths=[w * mm for w in widths_mm], repeatRows=1)
+    widths = [w * mm for w in widths_mm]
+    cells = [
+        [fitted(cell, font, font_size, width) for cell, width in zip(row, widths, strict=False)]
+        for row in rows
+    ]
+    table = Table(cells, colWidths=widths, repeatRows=1)
     commands = [
         ("FONTNAME", (0, 0), (-1, -1), font),
         ("FONTSIZE", (0, 0), (-1, -1), font_size),
@@ -72,6 +77,41 @@ def data_table(
     commands += [("ALIGN", (column, 1), (column, -1), "RIGHT") for column in right_columns]
     table.setStyle(TableStyle(commands))
     return table
+
+
+# platypus Table's default left and right cell padding (points).
+TABLE_CELL_PADDING = 6
+
+
+class FittedText(Flowable):
+    """One line of table-cell text drawn narrower so it stays inside its column."""
+
+    def __init__(self, text: str, font: str, size: float, room: float, *, right: bool = False):
+        super().__init__()
+        self.text, self.font, self.size, self.room, self.right = text, font, size, room, right
+        self.natural = stringWidth(text, font, size)
+
+    def wrap(self, availWidth, availHeight):
+        self.width = min(self.room, availWidth)
+        self.height = self.size * 1.2
+        return self.width, self.height
+
+    def draw(self):
+        text = self.canv.beginText()
+        text.setFont(self.font, self.size)
+        text.setHorizScale(100 * min(1.0, self.width / self.natural))
+        text.setTextOrigin(0, self.size * 0.2)
+        text.textOut(self.text)
+        self.canv.drawText(text)
+
+
+def fitted(cell: object, font: str, size: float, column_width: float):
+    """A table cell's text as is when it fits its column, else as `FittedText`."""
+    text = "" if cell is None else str(cell)
+    room = column_width - 2 * TABLE_CELL_PADDING
+    if not text or stringWidth(text, font, size) <= room:
+        return text
+    return FittedText(text, font, size, room)
 
 
 def pdf_document(

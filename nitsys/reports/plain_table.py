@@ -4,7 +4,8 @@ It looks like :func:`nitsys.reports.pdf_layout.data_table` (grey header repeated
 break, thin grid, Japanese font) but skips what platypus ``Table`` does for every cell (style
 lookup, a text object, measuring for wrapping): on the men's 5000 m programme that machinery
 alone took over 300 ms, about four times what this whole table costs. Cells never wrap, so
-every row has the same height and a page holds a known number of rows.
+every row has the same height and a page holds a known number of rows; a cell too long for its
+column (a long katakana name) is drawn narrower instead of running into the next column.
 """
 
 from __future__ import annotations
@@ -112,12 +113,20 @@ class PlainTable(Flowable):
             for column, cell in enumerate(row):
                 if not cell:
                     continue
+                room = self.column_widths[column] - 2 * CELL_PADDING
+                width = stringWidth(cell, self.font, self.font_size)
+                scale = fitting_scale(width, room)
                 if column in self.right_columns and number:
-                    width = stringWidth(cell, self.font, self.font_size)
-                    shown.at(f"{edges[column + 1] - CELL_PADDING - width:.2f}", y, cell)
+                    x = f"{edges[column + 1] - CELL_PADDING - width * scale:.2f}"
+                    shown.at(x, y, cell, scale)
                 else:
-                    shown.at(lefts[column], y, cell)
+                    shown.at(lefts[column], y, cell, scale)
         return text
+
+
+def fitting_scale(width: float, room: float) -> float:
+    """1, or the horizontal scale that makes text of `width` fit in `room` (points)."""
+    return 1.0 if width <= room or width <= 0 else max(room, 1.0) / width
 
 
 # Per canvas (document): cell text → its PDF operators. Team names, race names, states and
@@ -140,12 +149,13 @@ class _CellCode:
         self.cache = cache
         self.size = (text._fontname, text._fontsize)
 
-    def at(self, x: str, y: str, cell: str) -> None:
-        """Show `cell` with its origin at (x, y), both already written as PDF numbers."""
+    def at(self, x: str, y: str, cell: str, scale: float = 1.0) -> None:
+        """Show `cell` with its origin at (x, y), both already written as PDF numbers, scaled
+        horizontally by `scale` (the text matrix; 1 is natural width)."""
         text = self.text
         key = (cell, text._curSubset, self.size)
         found = self.cache.get(key)
         if found is None:
             found = self.cache[key] = (text._formatText(cell), text._curSubset)
-        text._code.append(f"1 0 0 1 {x} {y} Tm {found[0]}")
+        text._code.append(f"{scale:.4g} 0 0 1 {x} {y} Tm {found[0]}")
         text._curSubset = found[1]
