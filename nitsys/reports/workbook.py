@@ -14,7 +14,7 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -28,6 +28,18 @@ _HEADER_FONT = Font(bold=True)
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _DATE_FORMAT = "yyyy/mm/dd"
 _DATETIME_FORMAT = "yyyy/mm/dd hh:mm"
+
+
+@dataclass(frozen=True)
+class RaceTime:
+    """A race time written as a real duration (sorts and sums in Excel), shown like 14:30.00."""
+
+    hundredths: int
+    hours: bool = False  # 1:02:30.00 rather than 62:30.00
+
+    @property
+    def number_format(self) -> str:
+        return "[h]:mm:ss.00" if self.hours else "[m]:ss.00"
 
 
 @dataclass(frozen=True)
@@ -73,6 +85,10 @@ def _header_cell(worksheet, label: str) -> WriteOnlyCell:
 
 def cell(worksheet, value: object):
     """Plain values as they are; dates, times of day and formula-like text as styled cells."""
+    if isinstance(value, RaceTime):
+        styled = WriteOnlyCell(worksheet, timedelta(seconds=value.hundredths / 100))
+        styled.number_format = value.number_format
+        return styled
     if isinstance(value, datetime):
         styled = WriteOnlyCell(worksheet, to_tokyo(value).replace(tzinfo=None))
         styled.number_format = _DATETIME_FORMAT
