@@ -90,7 +90,7 @@ def test_start_list_columns_are_the_spec_set():
 def test_japanese_file_name_has_ascii_fallback_and_utf8_form():
     value = content_disposition("startlist_2026-05-16_男子5000m.csv")
     fallback, extended = value.split("; filename*=UTF-8''")
-    assert fallback == 'attachment; filename="startlist_2026-05-16_5000m.csv"'
+    assert fallback == 'attachment; filename="startlist_2026-05-16_M5000m.csv"'
     assert unquote(extended) == "startlist_2026-05-16_男子5000m.csv"
     assert extended.isascii() and " " not in extended
 
@@ -104,8 +104,10 @@ def test_plain_ascii_name_needs_no_extended_form():
 @pytest.mark.parametrize(
     ("name", "fallback"),
     [
-        ("男子5000m.csv", "5000m.csv"),
-        ("点呼リスト.pdf", "download.pdf"),
+        ("男子5000m.csv", "M5000m.csv"),
+        ("女子5000m.csv", "F5000m.csv"),
+        ("点呼リスト.pdf", "download_338fb3.pdf"),
+        ("第325回日本体育大学長距離競技会.pdf", "325th_NSSU_distance_meet.pdf"),
         ('a"b\\c.csv', "c.csv"),
         ("../../etc/passwd", "passwd"),
         ("report\r\nSet-Cookie: x.csv", "reportSet-Cookie_x.csv"),
@@ -121,7 +123,7 @@ def test_download_response_carries_the_headers():
     content_type = f"text/csv; charset={CsvEncoding.CP932.charset}"
     response = download_response(b"x", "男子5000m.csv", content_type)
     assert response.headers["Content-Type"] == "text/csv; charset=shift_jis"
-    assert response.headers["Content-Disposition"].startswith('attachment; filename="5000m.csv"')
+    assert response.headers["Content-Disposition"].startswith('attachment; filename="M5000m.csv"')
     assert response.headers["Cache-Control"] == "no-store"
     assert response.get_data() == b"x"
 

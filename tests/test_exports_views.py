@@ -62,7 +62,7 @@ def test_the_start_list_downloads_with_an_rfc_6266_name_and_is_logged(client, lo
 
     assert response.status_code == 200
     assert response.headers["Content-Disposition"] == (
-        'attachment; filename="startlist_2026-12-05_5000m.csv"; '
+        'attachment; filename="startlist_2026-12-05_M5000m.csv"; '
         f"filename*=UTF-8''{quote('startlist_2026-12-05_男子5000m.csv')}"
     )
     assert response.headers["Cache-Control"] == "no-store"

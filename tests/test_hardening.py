@@ -349,3 +349,26 @@ def test_long_katakana_names_stay_inside_their_column_in_the_entry_confirmation(
     db.session.commit()
     data = entry_confirmation_pdf(application, application.entries)
     assert _crossings(data) == []
+
+
+# 13. Spreadsheet details ---------------------------------------------------------------
+
+
+def test_the_athlete_templates_jaaf_id_column_is_text(client, login_as):
+    login_as("participant")
+    response = client.get("/my/athletes/template.xlsx")
+    sheet = load_workbook(io.BytesIO(response.data))["選手一覧"]
+    header = [cell.value for cell in sheet[1]]
+    letter = chr(ord("A") + header.index("JAAF ID"))
+    assert sheet.column_dimensions[letter].number_format == "@"
+
+
+def test_ascii_fallback_names_are_distinct_and_meaningful():
+    from nitsys.reports.download import ascii_filename
+
+    names = ["男子5000m.pdf", "女子5000m.pdf", "点呼表_男子5000m.pdf", "点呼表_女子5000m.pdf"]
+    fallbacks = [ascii_filename(name) for name in names]
+    assert len(set(fallbacks)) == len(names)
+    assert fallbacks[2] == "roll_call_M5000m.pdf"
+    assert ascii_filename("第325回日本体育大学長距離競技会.pdf") != "325.pdf"
+    assert ascii_filename("点呼リスト_A.pdf") != ascii_filename("点呼メモ_A.pdf")

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.utils import get_column_letter
 
 from nitsys.domain import nationalities, prefectures
 from nitsys.domain.athlete_rows import GRADES, TEMPLATE_COLUMNS
@@ -132,6 +133,10 @@ def _workbook_bytes(workbook: Workbook) -> bytes:
 
 def _data_sheet(workbook: Workbook, athletes: Iterable[Athlete]):
     sheet = workbook.create_sheet(DATA_SHEET)
+    # The JAAF ID column is Text for the rows a coach types too: Excel keeps leading zeros.
+    jaaf_column = get_column_letter(list(TEMPLATE_COLUMNS).index("jaaf_id") + 1)
+    sheet.column_dimensions[jaaf_column].number_format = "@"
+    sheet.column_dimensions[jaaf_column].width = 14
     sheet.append(list(TEMPLATE_COLUMNS.values()))
     for athlete in athletes:
         # Dates as real dates; text (IDs too) as text so Excel never turns them into 1.2E+10,
