@@ -133,8 +133,11 @@ def load_settings(overrides: dict | None = None) -> dict:
         "WTF_CSRF_TIME_LIMIT": None,
         "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,
         "BACKUP_DIR": os.environ.get("BACKUP_DIR", str(BASE_DIR / "backups")),
-        # The archive export runs in a background thread; tests run it inside the request.
-        "EXPORT_JOBS_IN_BACKGROUND": True,
+        # Backups and generated files (nitsys/storage.py): empty = BACKUP_DIR on this disk,
+        # s3://bucket/prefix = S3-compatible object storage every instance reads.
+        "STORAGE_URL": os.environ.get("STORAGE_URL", ""),
+        "S3_ENDPOINT_URL": os.environ.get("S3_ENDPOINT_URL", ""),
+        "S3_REGION": os.environ.get("S3_REGION", ""),
         "BENCH_QUERY_COUNT": env_bool("BENCH_QUERY_COUNT", False),
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", ""),
     }
