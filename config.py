@@ -138,6 +138,10 @@ def load_settings(overrides: dict | None = None) -> dict:
         "STORAGE_URL": os.environ.get("STORAGE_URL", ""),
         "S3_ENDPOINT_URL": os.environ.get("S3_ENDPOINT_URL", ""),
         "S3_REGION": os.environ.get("S3_REGION", ""),
+        # Scheduled routines (nitsys/tasks.py): retention of backups, reminder lead time.
+        "BACKUP_KEEP_DAILY": int(os.environ.get("BACKUP_KEEP_DAILY", "14")),
+        "BACKUP_KEEP_WEEKLY": int(os.environ.get("BACKUP_KEEP_WEEKLY", "8")),
+        "PAYMENT_REMINDER_DAYS": int(os.environ.get("PAYMENT_REMINDER_DAYS", "3")),
         "BENCH_QUERY_COUNT": env_bool("BENCH_QUERY_COUNT", False),
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", ""),
     }

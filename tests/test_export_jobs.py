@@ -155,3 +155,25 @@ def test_other_roles_and_other_meets_are_refused(client, login_as):
 
     login_as("official")
     assert start(client, race.meet_id).status_code == 403
+
+
+def test_staff_see_queued_running_and_failed_jobs_with_progress_on_the_system_page(
+    client, login_as
+):
+    staff = login_as("staff")
+    race = ready_race(staff)
+    other = ready_race(staff)
+    running = export_jobs.start_archive(race.meet_id, by=staff)
+    failed = export_jobs.start_archive(other.meet_id, by=staff)
+    db.session.flush()
+    running.status, running.progress, running.step = ExportJobStatus.RUNNING, 60, "programme"
+    failed.status, failed.error = ExportJobStatus.FAILED, "予期しないエラーで作成できませんでした。"
+    db.session.commit()
+
+    html = client.get("/admin/system").get_data(as_text=True)
+
+    section = html[html.index('id="jobs"') :]
+    assert "キュー: immediate" in section and "ファイル保存先: ローカル" in section
+    assert '<progress value="60"' in section and "programme" in section
+    assert "作成中" in section and "失敗" in section and "予期しないエラー" in section
+    assert "記録保存用アーカイブ（zip）" in section

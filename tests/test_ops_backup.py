@@ -128,7 +128,7 @@ def _fake(created_at: datetime) -> backups.Backup:
     return backups.Backup(f"nitsys-{created_at:%Y%m%d%H}.sqlite3", created_at, "sqlite", {}, "")
 
 
-def test_retention_keeps_14_daily_and_8_weekly():
+def test_retention_keeps_14_daily_and_8_weekly(app):
     now = datetime(2026, 11, 28, 12, tzinfo=UTC)
     # Two backups a day for 120 days.
     history = [_fake(now - timedelta(hours=12 * n)) for n in range(240)]

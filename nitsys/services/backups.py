@@ -275,7 +275,8 @@ def find(name: str) -> Backup:
 
 
 def to_keep(backups: list[Backup], now: datetime | None = None) -> set[str]:
-    """Everything from the last 24 h, the newest of each of the last 14 days and 8 weeks."""
+    """Everything from the last 24 h, the newest of each of the last 14 days and 8 weeks
+    (`BACKUP_KEEP_DAILY` / `BACKUP_KEEP_WEEKLY`)."""
     now = now or utcnow()
     keep = {b.name for b in backups if b.age(now) < timedelta(hours=24)}
     days: dict = {}
@@ -283,8 +284,9 @@ def to_keep(backups: list[Backup], now: datetime | None = None) -> set[str]:
     for backup in sorted(backups, key=lambda b: b.created_at, reverse=True):
         days.setdefault(backup.created_at.date(), backup.name)
         weeks.setdefault(backup.created_at.isocalendar()[:2], backup.name)
-    keep.update(list(days.values())[:KEEP_DAILY])
-    keep.update(list(weeks.values())[:KEEP_WEEKLY])
+    config = current_app.config
+    keep.update(list(days.values())[: config.get("BACKUP_KEEP_DAILY", KEEP_DAILY)])
+    keep.update(list(weeks.values())[: config.get("BACKUP_KEEP_WEEKLY", KEEP_WEEKLY)])
     return keep
 
 
