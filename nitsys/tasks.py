@@ -50,15 +50,16 @@ def queue_kind() -> str:
 
 
 def make_huey(kind: str) -> Huey:
+    name = os.environ.get("TASK_QUEUE_NAME") or "nitsys"  # several sites on one Redis
     if kind == "redis":
         url = os.environ.get("TASK_QUEUE_URL") or os.environ.get("REDIS_URL") or None
-        return RedisHuey("nitsys", url=url, results=False, utc=True)
+        return RedisHuey(name, url=url, results=False, utc=True)
     if kind == "sqlite":
         path = os.environ.get("TASK_QUEUE_PATH") or str(BASE_DIR / "instance" / "tasks.sqlite3")
         os.makedirs(os.path.dirname(path), exist_ok=True)
-        return SqliteHuey("nitsys", filename=path, results=False, utc=True)
+        return SqliteHuey(name, filename=path, results=False, utc=True)
     if kind == "immediate":
-        return MemoryHuey("nitsys", results=False, utc=True, immediate=True)
+        return MemoryHuey(name, results=False, utc=True, immediate=True)
     raise ValueError(f"TASK_QUEUE={kind!r}: use redis, sqlite or immediate")
 
 
@@ -104,6 +105,18 @@ def schedule(name: str):
         return lambda moment: False
     minute, hour, day, month, weekday = value.split()
     return crontab(minute=minute, hour=hour, day=day, month=month, day_of_week=weekday)
+
+
+def runnable() -> dict:
+    """Tasks staff may start by hand (`flask tasks run NAME`), by name."""
+    return {
+        "backup": daily_backup,
+        "payment_reminders": payment_reminders,
+        "weekly_checklist": weekly_checklist,
+        "cleanup_report": cleanup_report,
+        "deliver_outbox": deliver_outbox,
+        "recover_jobs": recover_jobs,
+    }
 
 
 # --- archives and other long exports --------------------------------------------------------

@@ -160,6 +160,13 @@ def test_schedules_come_from_the_environment(monkeypatch):
 
 
 def test_flask_tasks_lists_the_schedules(app, cli):
-    output = cli("tasks").output
+    output = cli("tasks", "list").output
     assert "SCHEDULE_BACKUP" in output and "0 18 * * *" in output
     assert db.session.scalar(select(func.count(OutboxMessage.id))) == 0
+
+
+def test_a_routine_can_be_queued_by_hand(app, cli):
+    factories.make_athlete()
+    result = cli("tasks", "run", "backup")
+    assert result.exit_code == 0 and "キューに入れました" in result.output
+    assert backups.latest().label == "daily"  # immediate mode: run at once

@@ -1,8 +1,8 @@
 """`flask worker`: the task-queue consumer (Procfile `worker`, render.yaml worker service).
 
 It runs every background task — mail delivery, archive builds, the scheduled routines of the
-operations guide — from the queue `TASK_QUEUE` names (see nitsys/tasks.py). `flask tasks`
-lists the schedules as configured.
+operations guide — from the queue `TASK_QUEUE` names (see nitsys/tasks.py). `flask tasks list`
+shows the schedules as configured; `flask tasks run backup` queues a routine now.
 """
 
 from __future__ import annotations
@@ -52,10 +52,21 @@ def register(app: Flask) -> None:
         click.echo(f"worker: {type(tasks.huey).__name__}, {workers} スレッド")
         consumer.run()
 
-    @app.cli.command("tasks")
+    @app.cli.group("tasks")
+    def tasks_group() -> None:
+        """タスクキュー（定期タスクの予定・手動実行）。"""
+
+    @tasks_group.command("list")
     def list_tasks() -> None:
         """キューの種類と定期タスクの予定（UTC の crontab、環境変数 SCHEDULE_*）を表示します。"""
         click.echo(f"キュー: {tasks.queue_kind()}（{type(tasks.huey).__name__}）")
         for name, (default, label) in tasks.SCHEDULES.items():
             value = os.environ.get(f"SCHEDULE_{name}", default)
             click.echo(f"  SCHEDULE_{name:<18} {value:<12} {label}")
+
+    @tasks_group.command("run")
+    @click.argument("name", type=click.Choice(sorted(tasks.runnable())))
+    def run_task(name: str) -> None:
+        """定期タスクを今すぐキューに入れます（worker が実行。immediate ではその場で実行）。"""
+        tasks.runnable()[name]()
+        click.echo(f"{name} をキューに入れました（{tasks.queue_kind()}）。")
