@@ -21,6 +21,8 @@ import time
 import zlib
 
 from locust import HttpUser, between, constant, task
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
 
 MEET = os.environ.get("LOADTEST_MEET", "")
 HEATS_MEET = os.environ.get("LOADTEST_HEATS_MEET", MEET)
@@ -81,6 +83,11 @@ class Spread(HttpUser):
         super().__init__(*args, **kwargs)
         if HOSTS:
             self.client.base_url = HOSTS[next(_user_numbers) % len(HOSTS)]
+        # Like a browser, a GET on a kept-alive connection the server has just closed (its
+        # 5 s keep-alive, a recycled worker) is sent once more on a new connection. POSTs are
+        # never repeated, so a write is counted once.
+        retry = Retry(total=1, connect=1, read=1, status=0, other=0, allowed_methods={"GET"})
+        self.client.mount("http://", HTTPAdapter(max_retries=retry))
 
 
 class Member(Spread):
