@@ -89,19 +89,13 @@ def weekly_checklist() -> int:
     now = utcnow().astimezone(TOKYO)
     year, week, _ = now.isocalendar()
     state = checklist()
-    queued = 0
-    for address in staff_addresses():
-        message = outbox.enqueue(
-            address,
-            "weekly_checklist",
-            subject=f"週次点検（{year}年第{week}週）要確認 {state.attention} 件",
-            dedupe_key=f"checklist.weekly:{year}-{week}:{address}"[:120],
-            lines=state.lines,
-            attention=state.attention,
-        )
-        queued += message in db.session.new
-    db.session.commit()
-    return queued
+    return _mail_staff(
+        "weekly_checklist",
+        f"週次点検（{year}年第{week}週）要確認 {state.attention} 件",
+        f"checklist.weekly:{year}-{week}",
+        lines=state.lines,
+        attention=state.attention,
+    )
 
 
 def cleanup_report() -> int:
@@ -113,15 +107,25 @@ def cleanup_report() -> int:
     planned = [(target.label, count) for target, count in cleanup.plan() if count]
     if done or not planned:
         return 0
+    return _mail_staff(
+        "cleanup_report",
+        f"大会後のクリーンアップ対象（{routine.subject}）",
+        f"cleanup.report:{routine.since.date().isoformat()}",
+        meet_name=routine.subject,
+        planned=planned,
+    )
+
+
+def _mail_staff(template: str, subject: str, key: str, **context) -> int:
+    """Queue one mail per active staff member, once per `key`; commits; returns how many."""
     queued = 0
     for address in staff_addresses():
         message = outbox.enqueue(
             address,
-            "cleanup_report",
-            subject=f"大会後のクリーンアップ対象（{routine.subject}）",
-            dedupe_key=f"cleanup.report:{routine.since.date().isoformat()}:{address}"[:120],
-            meet_name=routine.subject,
-            planned=planned,
+            template,
+            subject=subject,
+            dedupe_key=f"{key}:{address}"[:120],
+            **context,
         )
         queued += message in db.session.new
     db.session.commit()
