@@ -229,23 +229,25 @@ def test_maintenance_switched_on_at_a_answers_503_on_b_within_a_second(stack, st
 
     token = _csrf(staff_session.get(f"{stack.a}/admin/system").text)
     form = {"enabled": "1", "message": "切替テスト", "retry_minutes": "5", "csrf_token": token}
+    assert requests.get(f"{stack.b}/", timeout=5).status_code == 200  # B has just read "open"
     switched = staff_session.post(f"{stack.a}/admin/system/maintenance", data=form)
     switched_at = time.monotonic()
     assert switched.status_code == 200
     try:
-        _wait_until(
-            lambda: requests.get(f"{stack.b}/", timeout=2).status_code == 503,
-            1.5,
-            "503 on B",
-            interval=0.05,
-        )
-        elapsed = time.monotonic() - switched_at
-        print(f"maintenance reached B after {elapsed * 1000:.0f} ms")
-        assert elapsed <= 1.2  # the cache is 1 s; the rest is the request itself
+        # The switch is read from the database at most once a second per process: a request
+        # B receives more than a second after the switch must see it, however slow B answers.
+        def sent_at_when_closed():
+            sent = time.monotonic()
+            return sent if requests.get(f"{stack.b}/", timeout=5).status_code == 503 else None
+
+        first_closed = _wait_until(sent_at_when_closed, 5, "503 on B", interval=0.05)
+        delay = first_closed - switched_at
+        print(f"maintenance reached B {delay * 1000:.0f} ms after the switch")
+        assert delay <= 1.05
     finally:
         off = {"enabled": "0", "csrf_token": token}
         staff_session.post(f"{stack.a}/admin/system/maintenance", data=off)
-    _wait_until(lambda: requests.get(f"{stack.b}/", timeout=2).status_code == 200, 3, "B back")
+    _wait_until(lambda: requests.get(f"{stack.b}/", timeout=5).status_code == 200, 10, "B back")
 
 
 def test_an_archive_started_on_a_is_built_by_a_worker_and_downloaded_from_b(stack, staff_session):
