@@ -86,7 +86,7 @@ def profile(database_url: str, rounds: int) -> int:
     for (filename, _line, function), row in stats.stats.items():
         by_category[category(f"{filename}:{function}")] += row[2]  # built-ins: by name
     print(
-        f"\nCPU {total:.2f} s（{rounds} 回 × ログイン + 指導者4画面 + 一般2画面、プロファイラ込み）"
+        f"\n合計 {total:.2f} s（{rounds} 回 × ログイン + 指導者4画面 + 一般2画面、cProfile の経過時間）"
     )
     for name, seconds in sorted(by_category.items(), key=lambda item: -item[1]):
         print(f"  {seconds / total:6.1%}  {seconds:6.2f} s  {name}")
