@@ -28,7 +28,7 @@ help:
 	@echo "make assets        htmx and Pico from npm into static/vendor/"
 	@echo "make format        ruff: fix imports and formatting"
 	@echo "make bench         performance figures on the demo meet"
-	@echo "make loadtest      concurrent-user load test"
+	@echo "make loadtest      Locust load test on PostgreSQL (LOADTEST_ARGS=\"--profile stress\")"
 	@echo "make clean         remove the virtualenv, node_modules, built assets and caches"
 
 setup: $(VENV_STAMP) assets
@@ -84,8 +84,10 @@ test-browser: setup
 bench: setup
 	$(BIN)/python -m bench.run
 
+# Locust against a local stack on PostgreSQL ($(TEST_PG_URL)); reports in bench/out/.
+# LOADTEST_ARGS="--profile stress --instances 2" for the ceiling; see bench/loadtest.py.
 loadtest: setup
-	$(BIN)/python bench/loadtest.py
+	DATABASE_URL=$${DATABASE_URL:-$(TEST_PG_URL)} $(BIN)/python bench/loadtest.py $(LOADTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor .pytest_cache .ruff_cache test-results bench/out

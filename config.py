@@ -121,6 +121,8 @@ def load_settings(overrides: dict | None = None) -> dict:
         "TRUSTED_PROXY_COUNT": int(os.environ.get("TRUSTED_PROXY_COUNT", "0")),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", redis_url or "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
+        # Several sites (or test runs) on one Redis keep their counters apart.
+        "RATELIMIT_KEY_PREFIX": os.environ.get("RATELIMIT_KEY_PREFIX", ""),
         # Werkzeug hash method; tests use a cheap one, production keeps scrypt.
         "PASSWORD_HASH_METHOD": os.environ.get("PASSWORD_HASH_METHOD", "scrypt"),
         "SESSION_IDLE_MINUTES": int(os.environ.get("SESSION_IDLE_MINUTES", "30")),
@@ -133,8 +135,15 @@ def load_settings(overrides: dict | None = None) -> dict:
         "WTF_CSRF_TIME_LIMIT": None,
         "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,
         "BACKUP_DIR": os.environ.get("BACKUP_DIR", str(BASE_DIR / "backups")),
-        # The archive export runs in a background thread; tests run it inside the request.
-        "EXPORT_JOBS_IN_BACKGROUND": True,
+        # Backups and generated files (nitsys/storage.py): empty = BACKUP_DIR on this disk,
+        # s3://bucket/prefix = S3-compatible object storage every instance reads.
+        "STORAGE_URL": os.environ.get("STORAGE_URL", ""),
+        "S3_ENDPOINT_URL": os.environ.get("S3_ENDPOINT_URL", ""),
+        "S3_REGION": os.environ.get("S3_REGION", ""),
+        # Scheduled routines (nitsys/tasks.py): retention of backups, reminder lead time.
+        "BACKUP_KEEP_DAILY": int(os.environ.get("BACKUP_KEEP_DAILY", "14")),
+        "BACKUP_KEEP_WEEKLY": int(os.environ.get("BACKUP_KEEP_WEEKLY", "8")),
+        "PAYMENT_REMINDER_DAYS": int(os.environ.get("PAYMENT_REMINDER_DAYS", "3")),
         "BENCH_QUERY_COUNT": env_bool("BENCH_QUERY_COUNT", False),
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", ""),
     }

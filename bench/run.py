@@ -31,6 +31,7 @@ from bench.harness import (
     page_row,
     print_table,
     server_environment,
+    worker_model,
 )
 
 
@@ -39,7 +40,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--only", help="a scenario module name or part of a page name")
     parser.add_argument("--repeat", type=int, default=50, help="timed requests per page (50)")
     parser.add_argument("--warmup", type=int, default=5, help="untimed requests first (5)")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers (2)")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn gthread workers (2)")
+    parser.add_argument("--threads", type=int, default=4, help="threads per worker (4)")
     return parser.parse_args(argv)
 
 
@@ -127,8 +129,9 @@ def main(argv: list[str] | None = None) -> int:
                 kind = database_url.split(":", 1)[0].split("+")[0]
                 print(seeded)
                 print_data_size(kind, counts)
-                print(f"server: gunicorn, {args.workers} sync workers, production settings")
-                with gunicorn(env, workdir, args.workers) as base_url:
+                model = worker_model(args.workers, args.threads)
+                print(f"server: {model}, production settings")
+                with gunicorn(env, workdir, args.workers, args.threads) as base_url:
                     run_pages(base_url, scenarios, context, args)
                 run_batches(app, scenarios)
             finally:

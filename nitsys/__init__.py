@@ -63,7 +63,12 @@ def _init_extensions(app: Flask) -> None:
     login_manager.login_message = "ログインしてください。"
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
-    from nitsys import models  # noqa: F401 - register every table
+    from nitsys import (
+        models,  # noqa: F401 - register every table
+        tasks,
+    )
+
+    tasks.install(app)  # committed mail wakes a worker (task queue)
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -16,6 +16,10 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from config import normalise_database_url
+
+# Tasks run inside the call that queues them (nitsys/tasks.py), before nitsys is imported.
+os.environ["TASK_QUEUE"] = "immediate"
+
 from nitsys import create_app
 from nitsys.extensions import db, limiter
 from tests import factories
@@ -64,7 +68,6 @@ def test_settings(database_url: str, **extra) -> dict:
         "MAIL_TRANSPORT": "console",
         "MAIL_SUPPRESS_SEND": True,
         "OUTBOX_DELIVER_AFTER_REQUEST": False,
-        "EXPORT_JOBS_IN_BACKGROUND": False,
         "SERVER_NAME": None,
         "SESSION_COOKIE_SECURE": False,
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",

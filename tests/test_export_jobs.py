@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from nitsys import tasks
 from nitsys.extensions import db
 from nitsys.models import ExportJob, ExportJobStatus
 from nitsys.services import export_jobs
@@ -78,18 +79,53 @@ def test_a_job_whose_worker_died_shows_as_interrupted_and_can_be_restarted(clien
     assert statuses == [ExportJobStatus.FAILED, ExportJobStatus.DONE]
 
 
-def test_the_background_thread_builds_the_archive(app, login_as):
+def test_a_job_whose_worker_died_is_picked_up_again_by_the_recovery_task(app, login_as):
     staff = login_as("staff")
     race = ready_race(staff)
     job = export_jobs.start_archive(race.meet_id, by=staff)
     db.session.commit()
+    # A worker claimed it, reported some progress, then the process was killed.
+    job.status, job.progress, job.attempts = ExportJobStatus.RUNNING, 40, 1
+    db.session.commit()
+    job.updated_at = job.updated_at - export_jobs.STALE_AFTER - timedelta(minutes=1)
+    db.session.commit()
 
-    export_jobs.launch(app, job.id).join(timeout=30)
+    tasks.recover_jobs.call_local()
 
     db.session.expire_all()
     job = db.session.get(ExportJob, job.id)
-    assert job.status is ExportJobStatus.DONE
-    assert export_jobs.archive_file(job).is_file()
+    assert job.status is ExportJobStatus.DONE and job.attempts == 2
+    assert zipfile.ZipFile(io.BytesIO(export_jobs.archive_file(job))).testzip() is None
+
+
+def test_a_job_that_keeps_dying_is_failed_after_three_attempts(app, login_as):
+    staff = login_as("staff")
+    race = ready_race(staff)
+    job = export_jobs.start_archive(race.meet_id, by=staff)
+    db.session.commit()
+    job.status, job.attempts = ExportJobStatus.RUNNING, export_jobs.MAX_ATTEMPTS
+    db.session.commit()
+    job.updated_at = job.updated_at - export_jobs.STALE_AFTER - timedelta(minutes=1)
+    db.session.commit()
+
+    assert export_jobs.requeue_stale() == []
+
+    job = db.session.get(ExportJob, job.id)
+    assert job.status is ExportJobStatus.FAILED and "中断" in job.error
+
+
+def test_a_job_already_taken_by_another_worker_is_not_built_twice(app, login_as, monkeypatch):
+    staff = login_as("staff")
+    race = ready_race(staff)
+    job = export_jobs.start_archive(race.meet_id, by=staff)
+    db.session.commit()
+    export_jobs.run(job.id)
+    built = db.session.get(ExportJob, job.id).filename
+    monkeypatch.setattr(export_jobs.archive, "archive_meet", pytest.fail)
+
+    export_jobs.run(job.id)  # the same task delivered a second time
+
+    assert db.session.get(ExportJob, job.id).filename == built
 
 
 def test_a_failure_is_shown_on_the_job(client, login_as, monkeypatch):
@@ -119,3 +155,25 @@ def test_other_roles_and_other_meets_are_refused(client, login_as):
 
     login_as("official")
     assert start(client, race.meet_id).status_code == 403
+
+
+def test_staff_see_queued_running_and_failed_jobs_with_progress_on_the_system_page(
+    client, login_as
+):
+    staff = login_as("staff")
+    race = ready_race(staff)
+    other = ready_race(staff)
+    running = export_jobs.start_archive(race.meet_id, by=staff)
+    failed = export_jobs.start_archive(other.meet_id, by=staff)
+    db.session.flush()
+    running.status, running.progress, running.step = ExportJobStatus.RUNNING, 60, "programme"
+    failed.status, failed.error = ExportJobStatus.FAILED, "予期しないエラーで作成できませんでした。"
+    db.session.commit()
+
+    html = client.get("/admin/system").get_data(as_text=True)
+
+    section = html[html.index('id="jobs"') :]
+    assert "キュー: immediate" in section and "ファイル保存先: ローカル" in section
+    assert '<progress value="60"' in section and "programme" in section
+    assert "作成中" in section and "失敗" in section and "予期しないエラー" in section
+    assert "記録保存用アーカイブ（zip）" in section

@@ -14,7 +14,7 @@ from tests import factories
 def _archive(app, tmp_path, meet_id):
     result = app.test_cli_runner().invoke(args=["meet", "archive", str(meet_id)])
     assert result.exit_code == 0, result.output
-    [path] = (tmp_path / "archives").glob("*.zip")
+    [path] = (tmp_path / "archives").glob("*.zip")  # the local storage under BACKUP_DIR
     return result.output, zipfile.ZipFile(io.BytesIO(path.read_bytes()))
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -87,7 +86,7 @@ def test_restore_refuses_a_damaged_file_and_changes_nothing(app, backup_dir, cli
     factories.make_athlete(first_name="残る")
     cli("backup", "create")
     backup = backups.latest()
-    with backup.path.open("r+b") as stream:
+    with (backup_dir / backup.name).open("r+b") as stream:
         stream.seek(200)
         stream.write(b"\x00garbage\x00")
     factories.make_athlete(first_name="後から")
@@ -126,15 +125,15 @@ def test_mail_in_the_outbox_is_part_of_the_backup(app, backup_dir, cli):
 
 
 def _fake(created_at: datetime) -> backups.Backup:
-    return backups.Backup(Path(f"/b/{created_at:%Y%m%d%H}"), created_at, "sqlite", {}, "")
+    return backups.Backup(f"nitsys-{created_at:%Y%m%d%H}.sqlite3", created_at, "sqlite", {}, "")
 
 
-def test_retention_keeps_14_daily_and_8_weekly():
+def test_retention_keeps_14_daily_and_8_weekly(app):
     now = datetime(2026, 11, 28, 12, tzinfo=UTC)
     # Two backups a day for 120 days.
     history = [_fake(now - timedelta(hours=12 * n)) for n in range(240)]
     keep = backups.to_keep(history, now)
-    kept = sorted((b for b in history if b.path in keep), key=lambda b: b.created_at)
+    kept = sorted((b for b in history if b.name in keep), key=lambda b: b.created_at)
     days = {b.created_at.date() for b in kept}
     assert len(kept) == len(days) + 1  # one per day, plus both of the last 24 h
     recent_days = {(now - timedelta(days=n)).date() for n in range(14)}

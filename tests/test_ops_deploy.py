@@ -7,6 +7,7 @@ import pytest
 from config import MIN_SECRET_KEY_LENGTH
 from nitsys.services import backups
 from tests import ops_fixtures
+from tests.s3_server import CREDENTIALS, make_bucket, s3_server
 from tests.smtp_server import PASSWORD, USERNAME, smtp_server
 
 GOOD_KEY = "k3" * 40
@@ -46,7 +47,15 @@ def production_like(app, monkeypatch, tmp_path, stamped, built_assets):
         "MAIL_PASSWORD": PASSWORD,
     }.items():
         monkeypatch.setitem(app.config, key, value)
-    with smtp_server(tmp_path) as (inbox, port, cert):
+    # Render: Redis for the task queue, backups in an S3-compatible bucket (moto on loopback).
+    monkeypatch.setenv("TASK_QUEUE", "redis")
+    for name, value in CREDENTIALS.items():
+        monkeypatch.setenv(name, value)
+    with smtp_server(tmp_path) as (inbox, port, cert), s3_server() as endpoint:
+        make_bucket(endpoint, "nitsys-deploy")
+        monkeypatch.setitem(app.config, "STORAGE_URL", "s3://nitsys-deploy/prod")
+        monkeypatch.setitem(app.config, "S3_ENDPOINT_URL", endpoint)
+        monkeypatch.setitem(app.config, "S3_REGION", "us-east-1")
         monkeypatch.setitem(app.config, "MAIL_PORT", port)
         monkeypatch.setenv("SSL_CERT_FILE", str(cert))
         yield inbox
@@ -111,6 +120,8 @@ def test_the_demo_configuration_lists_what_is_missing(app, monkeypatch, tmp_path
         "✗ [推奨] Sentry",
         "✗ [推奨] メール送信: MAIL_TRANSPORT=console",
         "✗ [推奨] バックアップ: バックアップがありません",
+        "✗ [推奨] 保存先（オフサイト）: バックアップとアーカイブがこのサーバーのディスク",
+        "✗ [推奨] タスクキュー: タスクキューが immediate です",
         "✓ [必須] データベース接続",
     ):
         assert line in result.output

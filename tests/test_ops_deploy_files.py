@@ -17,13 +17,13 @@ PROCFILE = dict(
 RENDER = (BASE_DIR / "render.yaml").read_text()
 
 
-def test_procfile_runs_gunicorn_migrations_and_the_mail_worker(app):
+def test_procfile_runs_gunicorn_migrations_and_the_task_worker(app):
     assert PROCFILE == {
         "web": "gunicorn -c gunicorn.conf.py wsgi:app",
         "release": "flask --app wsgi db upgrade",
-        "worker": "flask --app wsgi mail-worker",
+        "worker": "flask --app wsgi worker",
     }
-    assert {"db", "mail-worker"} <= set(app.cli.list_commands(None))
+    assert {"db", "worker", "mail-worker"} <= set(app.cli.list_commands(None))
 
 
 def test_render_blueprint_matches_the_procfile():
@@ -34,6 +34,8 @@ def test_render_blueprint_matches_the_procfile():
     assert "key: NITSYS_ENV\n        value: production" in RENDER
     assert "fromDatabase:" in RENDER and "property: connectionString" in RENDER
     assert "healthCheckPath: /healthz" in RENDER
+    # Web instances and the worker share the queue, the limiter and the sessions' state.
+    assert "type: keyvalue" in RENDER and RENDER.count("fromService:") >= 2
     for name in (
         "SECRET_KEY",
         "ALLOWED_HOSTS",
@@ -42,6 +44,10 @@ def test_render_blueprint_matches_the_procfile():
         "EMAIL_HOST_USER",
         "EMAIL_HOST_PASSWORD",
         "TRUSTED_PROXY_COUNT",
+        "STORAGE_URL",
+        "S3_ENDPOINT_URL",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
     ):
         assert f"key: {name}\n" in RENDER
 

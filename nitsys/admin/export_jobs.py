@@ -1,14 +1,18 @@
 """The archive card of the exports page: start the post-meet archive, watch it, download it.
 
-The start button answers at once with the job's status fragment, which polls itself every
-second with HTMX while the job runs and becomes a download link when the zip is ready.
+The start button queues the job for the worker (`nitsys.tasks`) and answers at once with the
+job's status fragment, which polls itself every second with HTMX while the job runs and
+becomes a download link when the zip is ready (served from the storage by any instance).
 """
 
 from __future__ import annotations
 
-from flask import abort, current_app, render_template, send_file
+import io
+
+from flask import abort, render_template, send_file
 from flask_login import current_user
 
+from nitsys import tasks
 from nitsys.admin import bp
 from nitsys.domain.errors import NotFound, RuleViolation
 from nitsys.extensions import db
@@ -28,10 +32,8 @@ def start_archive(meet_id: int):
     except RuleViolation as error:
         db.session.rollback()
         return _status(export_jobs.latest_job(meet_id), meet_id, message=error.message), 409
-    if current_app.config["EXPORT_JOBS_IN_BACKGROUND"]:
-        export_jobs.launch(current_app._get_current_object(), job.id)
-    else:
-        export_jobs.run(job.id)
+    tasks.build_archive(job.id)  # in development and tests: built right here (immediate mode)
+    db.session.refresh(job)
     return _status(job, meet_id), 202
 
 
@@ -46,10 +48,15 @@ def archive_status(meet_id: int, job_id: int):
 def archive_download(meet_id: int, job_id: int):
     job = _job_or_404(meet_id, job_id)
     try:
-        path = export_jobs.archive_file(job)
+        data = export_jobs.archive_file(job)
     except RuleViolation:
         abort(404)
-    response = send_file(path, mimetype="application/zip", as_attachment=True)
+    response = send_file(
+        io.BytesIO(data),
+        mimetype="application/zip",
+        as_attachment=True,
+        download_name=job.filename,
+    )
     response.headers["Cache-Control"] = "no-store"
     return response
 

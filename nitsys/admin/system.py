@@ -6,12 +6,14 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
+from nitsys import storage, tasks
 from nitsys.admin import bp
 from nitsys.domain.errors import NotFound, RuleViolation
 from nitsys.extensions import db
 from nitsys.models import OutboxMessage, OutboxStatus, Role
+from nitsys.models.exports import EXPORT_KIND_LABELS
 from nitsys.security import role_required
-from nitsys.services import maintenance, system
+from nitsys.services import export_jobs, maintenance, system
 
 OUTBOX_PAGE_SIZE = 100
 
@@ -24,6 +26,10 @@ def system_page():
         status=system.status(),
         routines=system.routines(),
         contacts=system.contacts(),
+        jobs=export_jobs.recent_jobs(),
+        job_labels=EXPORT_KIND_LABELS,
+        queue_kind=tasks.queue_kind(),
+        storage_name=storage.current().describe(),
     )
 
 

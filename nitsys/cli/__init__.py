@@ -15,7 +15,9 @@ def register_commands(app: Flask) -> None:
         ops,
         payments,
         results,
+        worker,
     )
 
     for module in (accounts, mail, demo, backup, ops, payments, heats, exports, meets, results):
         module.register(app)
+    worker.register(app)

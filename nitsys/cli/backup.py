@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 from flask import Flask
 
+from nitsys import storage
 from nitsys.domain.errors import RuleViolation
 from nitsys.formatting import jst
 from nitsys.services import backups
@@ -52,22 +53,22 @@ def register(app: Flask) -> None:
     @backup_group.command("create")
     @click.option("--label", default="", help="ファイル名に付ける目印（例: pre-meet）")
     def create(label: str) -> None:
-        """現在のデータベースを BACKUP_DIR にバックアップします（保持期間外は削除）。"""
+        """現在のデータベースを保存先（STORAGE_URL、既定は BACKUP_DIR）にバックアップします。"""
         try:
             backup = backups.create(label)
         except RuleViolation as error:
             raise click.ClickException(error.message) from error
         click.echo(
-            f"バックアップを作成しました: {backup.path}\n"
+            f"バックアップを作成しました: {backup.name}（{storage.current().describe()}）\n"
             f"  {len(backup.tables)} テーブル・{backup.total_rows} 行・{human_size(backup.size)}"
         )
 
     @backup_group.command("list")
     def list_() -> None:
-        """BACKUP_DIR のバックアップを新しい順に表示します。"""
+        """保存先のバックアップを新しい順に表示します。"""
         found = backups.list_backups()
         if not found:
-            click.echo(f"バックアップはありません（{backups.backup_dir()}）。")
+            click.echo(f"バックアップはありません（{storage.current().describe()}）。")
             return
         for backup in found:
             verified = "検証済" if backup.verified_at else "未検証"

@@ -70,5 +70,7 @@ class ExportJob(TimestampMixin, db.Model):
     filename: Mapped[str] = mapped_column(String(200), default="")
     error: Mapped[str] = mapped_column(String(500), default="")
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # How many times a worker started it (a job whose worker died is queued again, 3 at most).
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
 
     user: Mapped[User] = relationship()

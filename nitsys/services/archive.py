@@ -11,10 +11,8 @@ import io
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from flask import current_app
-
+from nitsys import storage
 from nitsys.domain.errors import NotFound, RuleViolation
 from nitsys.extensions import db
 from nitsys.formatting import jst
@@ -23,10 +21,12 @@ from nitsys.models.base import utcnow
 from nitsys.reports.csv_files import write_csv
 from nitsys.services import export_pdfs, exports, payments, results, workbook
 
+ARCHIVE_FOLDER = "archives"
+
 
 @dataclass
 class ArchiveResult:
-    path: Path
+    filename: str
     included: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # "what: why"
 
@@ -50,7 +50,7 @@ def _parts(meet: Meet, by: User):
 def archive_meet(
     meet_id: int, *, by: User, on_progress: Callable[[int, int, str], None] | None = None
 ) -> ArchiveResult:
-    """Write `BACKUP_DIR/archives/meet-<number>-<JST time>.zip`; the caller commits the logs.
+    """Store `archives/meet-<number>-<JST time>.zip` (see :func:`key_of`); the caller commits the logs.
 
     `on_progress(done, total, name)` is called before each part is built (the exports page
     shows it while a background job builds the archive).
@@ -59,9 +59,7 @@ def archive_meet(
     if meet is None:
         raise NotFound("大会が見つかりません。")
     now = utcnow()
-    folder = Path(current_app.config["BACKUP_DIR"]) / "archives"
-    folder.mkdir(parents=True, exist_ok=True)
-    result = ArchiveResult(folder / f"meet-{meet.number or meet.id}-{jst(now, '%Y%m%d-%H%M')}.zip")
+    result = ArchiveResult(f"meet-{meet.number or meet.id}-{jst(now, '%Y%m%d-%H%M')}.zip")
     parts = list(_parts(meet, by))
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -79,18 +77,23 @@ def archive_meet(
             result.included.append(name)
         archive.writestr("README.txt", _readme(meet, now, result))
     data = buffer.getvalue()
-    result.path.write_bytes(data)
+    storage.current().put(key_of(result.filename), data)
     exports.log_export(
         by,
         "archive_zip",
         meet,
         None,
         {"included": result.included, "skipped": result.skipped},
-        result.path.name,
+        result.filename,
         len(result.included),
         data,
     )
     return result
+
+
+def key_of(filename: str) -> str:
+    """The storage key of an archive file."""
+    return f"{ARCHIVE_FOLDER}/{filename}"
 
 
 def _readme(meet: Meet, now, result: ArchiveResult) -> str:

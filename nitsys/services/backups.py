@@ -4,6 +4,10 @@ PostgreSQL uses pg_dump/pg_restore in custom format; SQLite uses its online back
 backup file has a JSON manifest beside it with the row count of every table at the moment of
 the dump, so `verify` can prove the file restores to the same data. Uploaded payment slips
 are stored in the database, so a backup is complete by itself.
+
+Backups live in the configured storage (`nitsys/storage.py`): `BACKUP_DIR` on this disk by
+default, object storage off the box when `STORAGE_URL` is set. A dump is written to a
+temporary file, uploaded, and fetched again into a temporary file to verify or restore.
 """
 
 from __future__ import annotations
@@ -11,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 import sqlite3
 import subprocess
 import tempfile
@@ -26,7 +29,8 @@ from flask import current_app
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import URL, Connection
 
-from nitsys.domain.errors import RuleViolation
+from nitsys import storage
+from nitsys.domain.errors import NotFound, RuleViolation
 from nitsys.extensions import db
 from nitsys.models.base import utcnow
 from nitsys.services import audit, maintenance
@@ -39,7 +43,7 @@ KEEP_WEEKLY = 8
 
 @dataclass
 class Backup:
-    path: Path
+    name: str  # the storage key
     created_at: datetime
     kind: str
     tables: dict[str, int]
@@ -49,12 +53,8 @@ class Backup:
     size: int = 0
 
     @property
-    def name(self) -> str:
-        return self.path.name
-
-    @property
-    def manifest_path(self) -> Path:
-        return manifest_path_of(self.path)
+    def manifest_key(self) -> str:
+        return manifest_key_of(self.name)
 
     @property
     def total_rows(self) -> int:
@@ -72,7 +72,8 @@ class Backup:
             "tables": self.tables,
             "verified_at": self.verified_at.isoformat() if self.verified_at else None,
         }
-        self.manifest_path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+        text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+        storage.current().put(self.manifest_key, text.encode())
 
 
 @dataclass
@@ -86,11 +87,12 @@ class Verification:
         return not self.problems
 
 
-def manifest_path_of(path: Path) -> Path:
-    return path.with_name(path.name + ".json")
+def manifest_key_of(name: str) -> str:
+    return name + ".json"
 
 
 def backup_dir() -> Path:
+    """This machine's backup folder (the default storage; also the disk the system page watches)."""
     folder = Path(current_app.config["BACKUP_DIR"])
     folder.mkdir(parents=True, exist_ok=True)
     return folder
@@ -123,28 +125,46 @@ def count_rows(connection: Connection) -> dict[str, int]:
 # --- create -------------------------------------------------------------------------------
 
 
-def _new_path(kind: str, label: str) -> Path:
+def _new_name(kind: str, label: str) -> str:
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     tail = f"-{label}" if label else ""
-    folder = backup_dir()
-    path = folder / f"{PREFIX}{stamp}{tail}{SUFFIXES[kind]}"
+    taken = {f.key for f in storage.current().list(f"{PREFIX}{stamp}")}
+    name = f"{PREFIX}{stamp}{tail}{SUFFIXES[kind]}"
     n = 2
-    while path.exists():
-        path = folder / f"{PREFIX}{stamp}{tail}-{n}{SUFFIXES[kind]}"
+    while name in taken:
+        name = f"{PREFIX}{stamp}{tail}-{n}{SUFFIXES[kind]}"
         n += 1
-    return path
+    return name
+
+
+@contextmanager
+def _scratch_file(suffix: str) -> Iterator[Path]:
+    with tempfile.TemporaryDirectory(prefix="nitsys-backup-") as folder:
+        yield Path(folder) / f"backup{suffix}"
 
 
 def create(label: str = "") -> Backup:
-    """Take a consistent backup of the live database into BACKUP_DIR, then apply retention."""
+    """Take a consistent backup of the live database into the storage, then apply retention."""
     kind = database_kind()
-    path = _new_path(kind, label)
+    name = _new_name(kind, label)
     created_at = utcnow()
-    tables = _dump_postgres(path) if kind == "postgresql" else _dump_sqlite(path)
-    backup = Backup(path, created_at, kind, tables, _sha256(path), label, size=path.stat().st_size)
-    backup.save_manifest()
+    with _scratch_file(SUFFIXES[kind]) as path:
+        tables = _dump_postgres(path) if kind == "postgresql" else _dump_sqlite(path)
+        backup = Backup(name, created_at, kind, tables, _sha256(path), label)
+        backup.size = path.stat().st_size
+        with path.open("rb") as stream:
+            storage.current().put(name, stream)
+    backup.save_manifest()  # after the file: a listed backup always has its data
     prune()
     return backup
+
+
+@contextmanager
+def fetched(backup: Backup) -> Iterator[Path]:
+    """The backup's file, downloaded from the storage into a temporary file."""
+    with _scratch_file(SUFFIXES.get(backup.kind, "")) as path:
+        storage.current().download(backup.name, path)
+        yield path
 
 
 def _libpq(url: URL) -> tuple[str, dict[str, str]]:
@@ -209,30 +229,32 @@ def _count_sqlite_file(path: Path) -> dict[str, int]:
 # --- list / find / prune ------------------------------------------------------------------
 
 
-def _load(manifest: Path) -> Backup | None:
-    path = manifest.with_name(manifest.name.removesuffix(".json"))
-    if not path.exists():
-        return None
+def _load(manifest_key: str, size: int) -> Backup | None:
     try:
-        data = json.loads(manifest.read_text())
+        data = json.loads(storage.current().get(manifest_key))
         verified = data.get("verified_at")
         return Backup(
-            path=path,
+            name=manifest_key.removesuffix(".json"),
             created_at=datetime.fromisoformat(data["created_at"]),
             kind=data["kind"],
             tables={str(k): int(v) for k, v in data["tables"].items()},
             sha256=data["sha256"],
             label=data.get("label", ""),
             verified_at=datetime.fromisoformat(verified) if verified else None,
-            size=path.stat().st_size,
+            size=size,
         )
-    except (ValueError, KeyError, TypeError, AttributeError):
+    except (ValueError, KeyError, TypeError, AttributeError, NotFound):
         return None
 
 
 def list_backups() -> list[Backup]:
-    """Backups in BACKUP_DIR, newest first (files without a readable manifest are skipped)."""
-    found = (_load(manifest) for manifest in backup_dir().glob(f"{PREFIX}*.json"))
+    """Backups in the storage, newest first (files without a readable manifest are skipped)."""
+    files = {f.key: f for f in storage.current().list(PREFIX) if "/" not in f.key}
+    found = (
+        _load(key, files[key.removesuffix(".json")].size)
+        for key in files
+        if key.endswith(".json") and key.removesuffix(".json") in files
+    )
     return sorted((b for b in found if b is not None), key=lambda b: b.created_at, reverse=True)
 
 
@@ -241,29 +263,30 @@ def latest() -> Backup | None:
     return backups[0] if backups else None
 
 
-def find(name_or_path: str) -> Backup:
-    path = Path(name_or_path)
-    if not path.exists():
-        path = backup_dir() / name_or_path
-    backup = _load(manifest_path_of(path)) if path.exists() else None
+def find(name: str) -> Backup:
+    """A backup by its name (a path is accepted too: its last part is the name)."""
+    name = Path(name).name
+    backup = next((b for b in list_backups() if b.name == name), None)
     if backup is None:
         raise RuleViolation(
-            f"バックアップ {name_or_path} が見つからないか、マニフェスト（.json）がありません。"
+            f"バックアップ {name} が見つからないか、マニフェスト（.json）がありません。"
         )
     return backup
 
 
-def to_keep(backups: list[Backup], now: datetime | None = None) -> set[Path]:
-    """Everything from the last 24 h, the newest of each of the last 14 days and 8 weeks."""
+def to_keep(backups: list[Backup], now: datetime | None = None) -> set[str]:
+    """Everything from the last 24 h, the newest of each of the last 14 days and 8 weeks
+    (`BACKUP_KEEP_DAILY` / `BACKUP_KEEP_WEEKLY`)."""
     now = now or utcnow()
-    keep = {b.path for b in backups if b.age(now) < timedelta(hours=24)}
+    keep = {b.name for b in backups if b.age(now) < timedelta(hours=24)}
     days: dict = {}
     weeks: dict = {}
     for backup in sorted(backups, key=lambda b: b.created_at, reverse=True):
-        days.setdefault(backup.created_at.date(), backup.path)
-        weeks.setdefault(backup.created_at.isocalendar()[:2], backup.path)
-    keep.update(list(days.values())[:KEEP_DAILY])
-    keep.update(list(weeks.values())[:KEEP_WEEKLY])
+        days.setdefault(backup.created_at.date(), backup.name)
+        weeks.setdefault(backup.created_at.isocalendar()[:2], backup.name)
+    config = current_app.config
+    keep.update(list(days.values())[: config.get("BACKUP_KEEP_DAILY", KEEP_DAILY)])
+    keep.update(list(weeks.values())[: config.get("BACKUP_KEEP_WEEKLY", KEEP_WEEKLY)])
     return keep
 
 
@@ -271,10 +294,11 @@ def prune(now: datetime | None = None) -> list[Backup]:
     """Delete backups outside the retention; returns what was removed."""
     backups = list_backups()
     keep = to_keep(backups, now)
-    removed = [b for b in backups if b.path not in keep]
+    removed = [b for b in backups if b.name not in keep]
+    files = storage.current()
     for backup in removed:
-        backup.path.unlink(missing_ok=True)
-        backup.manifest_path.unlink(missing_ok=True)
+        files.delete(backup.manifest_key)  # first: a half-deleted backup is not listed
+        files.delete(backup.name)
     return removed
 
 
@@ -295,16 +319,13 @@ def _scratch_postgres(url: URL) -> Iterator[URL]:
         admin.dispose()
 
 
-def _restored_counts(backup: Backup) -> dict[str, int]:
+def _restored_counts(backup: Backup, path: Path) -> dict[str, int]:
     if backup.kind == "sqlite":
-        with tempfile.TemporaryDirectory() as folder:
-            copy = Path(folder) / "verify.sqlite3"
-            shutil.copyfile(backup.path, copy)
-            return _count_sqlite_file(copy)
+        return _count_sqlite_file(path)  # `path` is already a scratch copy
     with _scratch_postgres(db.engine.url) as scratch:
         dsn, env = _libpq(scratch)
         command = ["pg_restore", "--no-owner", "--no-privileges", "--exit-on-error"]
-        _run([*command, f"--dbname={dsn}", str(backup.path)], env)
+        _run([*command, f"--dbname={dsn}", str(path)], env)
         engine = create_engine(scratch)
         try:
             with engine.connect() as connection:
@@ -315,15 +336,25 @@ def _restored_counts(backup: Backup) -> dict[str, int]:
 
 def verify(backup: Backup) -> Verification:
     """Restore into a scratch database and compare every table's row count with the manifest."""
+    try:
+        with fetched(backup) as path:
+            return _verify_file(backup, path)
+    except NotFound:
+        result = Verification(backup)
+        result.problems.append("バックアップのファイルがストレージにありません。")
+        return result
+
+
+def _verify_file(backup: Backup, path: Path) -> Verification:
     result = Verification(backup)
-    if _sha256(backup.path) != backup.sha256:
+    if _sha256(path) != backup.sha256:
         result.problems.append("ファイルのチェックサムがマニフェストと一致しません（破損・改変）。")
         return result
     if backup.kind != database_kind():
         result.problems.append(f"{backup.kind} のバックアップは現在のデータベースに戻せません。")
         return result
     try:
-        result.counts = _restored_counts(backup)
+        result.counts = _restored_counts(backup, path)
     except RuleViolation as error:
         result.problems.append(error.message)
         return result
@@ -353,12 +384,13 @@ def restore(backup: Backup) -> tuple[Verification, Backup]:
         )
     safety = create(label="pre-restore")
     state = maintenance.current()
-    db.session.remove()
-    db.engine.dispose()  # no pooled connection may hold locks on the tables being replaced
-    if backup.kind == "postgresql":
-        _restore_postgres(backup)
-    else:
-        _restore_sqlite(backup)
+    with fetched(backup) as path:
+        db.session.remove()
+        db.engine.dispose()  # no pooled connection may hold locks on the tables being replaced
+        if backup.kind == "postgresql":
+            _restore_postgres(path)
+        else:
+            _restore_sqlite(path)
     db.engine.dispose()
     maintenance.restore_state(state)
     audit.record(
@@ -371,17 +403,17 @@ def restore(backup: Backup) -> tuple[Verification, Backup]:
     return verification, safety
 
 
-def _restore_postgres(backup: Backup) -> None:
+def _restore_postgres(path: Path) -> None:
     dsn, env = _libpq(db.engine.url)
     command = ["pg_restore", "--clean", "--if-exists", "--no-owner", "--no-privileges"]
     _run(
-        [*command, "--single-transaction", "--exit-on-error", f"--dbname={dsn}", str(backup.path)],
+        [*command, "--single-transaction", "--exit-on-error", f"--dbname={dsn}", str(path)],
         env,
     )
 
 
-def _restore_sqlite(backup: Backup) -> None:
-    source = sqlite3.connect(backup.path)
+def _restore_sqlite(path: Path) -> None:
+    source = sqlite3.connect(path)
     target = sqlite3.connect(_sqlite_path(db.engine.url))
     try:
         source.backup(target)

@@ -284,6 +284,39 @@ def check_backup(_config) -> CheckResult:
     )
 
 
+def check_storage(config) -> CheckResult:
+    """Backups and archives must survive the instance (a PaaS disk is wiped at each deploy)."""
+    problems = []
+    if not (config.get("STORAGE_URL") or "").startswith("s3://"):
+        problems.append(
+            "バックアップとアーカイブがこのサーバーのディスク（BACKUP_DIR）に置かれます。"
+        )
+    return _check(
+        "保存先（オフサイト）",
+        False,
+        problems,
+        "STORAGE_URL=s3://バケット/フォルダ と S3_ENDPOINT_URL・S3_REGION・AWS_ACCESS_KEY_ID・"
+        "AWS_SECRET_ACCESS_KEY を設定する（運用ガイド「台数を増やす」）",
+        config.get("STORAGE_URL", ""),
+    )
+
+
+def check_task_queue(_config) -> CheckResult:
+    from nitsys import tasks
+
+    kind = tasks.queue_kind()
+    problems = (
+        [] if kind == "redis" else [f"タスクキューが {kind} です（複数台で共有できません）。"]
+    )
+    return _check(
+        "タスクキュー",
+        False,
+        problems,
+        "REDIS_URL を設定し、`flask --app wsgi worker` を別プロセス（Render の worker）で動かす",
+        "redis",
+    )
+
+
 CHECKS: tuple[Callable, ...] = (
     check_debug,
     check_secret_key,
@@ -298,6 +331,8 @@ CHECKS: tuple[Callable, ...] = (
     check_sentry,
     check_mail,
     check_backup,
+    check_storage,
+    check_task_queue,
 )
 
 

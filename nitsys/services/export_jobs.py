@@ -1,21 +1,22 @@
 """Exports too large for a request (SPEC §8): the post-meet archive is built off the request.
 
-Staff start a job (one active archive per meet — a second click finds the first); the job runs
-in a background thread with its own app context and session, writing its progress to the
-`export_jobs` row after each part so the exports page can poll it. A job whose worker died
-(a deploy, a recycled gunicorn worker) stops updating; after :data:`STALE_AFTER` it is shown as
-failed and a new one may be started. The finished zip stays in `BACKUP_DIR/archives`.
+Staff start a job (one active archive per meet — a second click finds the first); the view
+commits it and hands its id to the task queue (`nitsys.tasks.build_archive`), whose worker
+writes the progress to the `export_jobs` row after each part so the exports page can poll it,
+on whichever instance. A job whose worker died (a deploy, a crash) stops updating; after
+:data:`STALE_AFTER` the recovery task queues it again (:func:`requeue_stale`), up to
+:data:`MAX_ATTEMPTS` times, then it is failed. The finished zip goes to the storage
+(`archives/…`), so any instance can serve the download.
 """
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
-from pathlib import Path
 
-from flask import Flask, current_app
+from flask import current_app
 from sqlalchemy import select
 
+from nitsys import storage
 from nitsys.domain.errors import NotFound, RuleViolation
 from nitsys.extensions import db
 from nitsys.models import ExportJob, ExportJobStatus, User
@@ -25,6 +26,7 @@ from nitsys.services.conflicts import refused_on_conflict
 
 ARCHIVE = "archive_zip"
 STALE_AFTER = timedelta(minutes=10)
+MAX_ATTEMPTS = 3
 ACTIVE = (ExportJobStatus.QUEUED, ExportJobStatus.RUNNING)
 INTERRUPTED = "作成が中断されました（サーバーの再起動など）。もう一度作成してください。"
 UNEXPECTED = "予期しないエラーで作成できませんでした。システム管理者に連絡してください。"
@@ -84,38 +86,71 @@ def job_of_meet(meet_id: int, job_id: int) -> ExportJob:
     return job
 
 
-def archive_file(job: ExportJob) -> Path:
+def archive_file(job: ExportJob) -> bytes:
     """The finished zip of a done job (refused while building or when the file is gone)."""
     if job.status is not ExportJobStatus.DONE:
         raise RuleViolation("アーカイブはまだ完成していません。")
-    path = Path(current_app.config["BACKUP_DIR"]) / "archives" / job.filename
-    if not path.is_file():
-        raise NotFound("アーカイブのファイルが見つかりません（削除された可能性があります）。")
-    return path
+    try:
+        return storage.current().get(archive.key_of(job.filename))
+    except NotFound as error:
+        raise NotFound(
+            "アーカイブのファイルが見つかりません（削除された可能性があります）。"
+        ) from error
 
 
-def launch(app: Flask, job_id: int) -> threading.Thread:
-    """Run a committed job in a background thread (returned so tests and the CLI can join)."""
+def recent_jobs(limit: int = 20) -> list[ExportJob]:
+    """The newest jobs of every kind, for the system page (queued, running, failed, done)."""
+    return list(
+        db.session.scalars(select(ExportJob).order_by(ExportJob.id.desc()).limit(limit)).all()
+    )
 
-    def work() -> None:
-        with app.app_context():
-            try:
-                run(job_id)
-            finally:
-                db.session.remove()
 
-    thread = threading.Thread(target=work, name=f"export-job-{job_id}", daemon=False)
-    thread.start()
-    return thread
+def requeue_stale() -> list[int]:
+    """Active jobs whose worker stopped reporting: queued again (committed), or failed after
+    :data:`MAX_ATTEMPTS`. Returns the ids to hand to the queue."""
+    stale = db.session.scalars(
+        select(ExportJob)
+        .where(
+            ExportJob.status.in_(ACTIVE),
+            ExportJob.updated_at < utcnow() - STALE_AFTER,
+        )
+        .with_for_update(skip_locked=True)
+    ).all()
+    again = []
+    for job in stale:
+        if job.attempts >= MAX_ATTEMPTS:
+            _finish(job, ExportJobStatus.FAILED, error=INTERRUPTED)
+            continue
+        job.status = ExportJobStatus.QUEUED
+        job.step = "再開待ち（作成が中断されたため）"
+        again.append(job.id)
+    db.session.commit()
+    return again
+
+
+def _claim(job_id: int) -> ExportJob | None:
+    """Mark a queued job running, or None when another worker has it (or it is finished)."""
+    job = db.session.scalars(
+        select(ExportJob).where(ExportJob.id == job_id).with_for_update(skip_locked=True)
+    ).first()
+    if job is None or job.status is not ExportJobStatus.QUEUED:
+        db.session.rollback()
+        return None
+    job.status = ExportJobStatus.RUNNING
+    job.attempts += 1
+    db.session.commit()
+    return job
 
 
 def run(job_id: int) -> None:
-    """Build the archive, committing progress after each part; failures end up on the job."""
-    job = db.session.get(ExportJob, job_id)
-    if job is None or job.status is not ExportJobStatus.QUEUED:
+    """Build the archive, committing progress after each part; failures end up on the job.
+
+    Idempotent: a job that is not queued (already running elsewhere, done, failed) is left
+    alone, so a task delivered twice builds one archive.
+    """
+    job = _claim(job_id)
+    if job is None:
         return
-    job.status = ExportJobStatus.RUNNING
-    db.session.commit()
 
     def report(done: int, total: int, part: str) -> None:
         job.progress = done * 100 // total
@@ -132,7 +167,7 @@ def run(job_id: int) -> None:
         _finish(db.session.get(ExportJob, job_id), ExportJobStatus.FAILED, error=message)
         db.session.commit()
         return
-    job.filename = result.path.name
+    job.filename = result.filename
     job.step = f"{len(result.included)}件を収録" + (
         f"・{len(result.skipped)}件は未収録" if result.skipped else ""
     )

@@ -62,6 +62,7 @@ def enqueue(
         dedupe_key=dedupe_key,
     )
     db.session.add(message)
+    db.session.info["outbox_queued"] = True  # after the commit, a worker is told (nitsys.tasks)
     return message
 
 
@@ -69,7 +70,8 @@ def retry_delay(attempts: int) -> timedelta:
     return timedelta(minutes=min(2 ** (attempts - 1), 60))
 
 
-def _due_messages(limit: int):
+def _claim_next(skipped: set[int]) -> OutboxMessage | None:
+    """The oldest due message, locked until the next commit (two workers never share one)."""
     query = (
         select(OutboxMessage)
         .where(
@@ -77,18 +79,30 @@ def _due_messages(limit: int):
             OutboxMessage.next_attempt_at <= utcnow(),
         )
         .order_by(OutboxMessage.id)
-        .limit(limit)
+        .limit(1)
     )
+    if skipped:
+        query = query.where(OutboxMessage.id.not_in(skipped))
     if db.engine.dialect.name == "postgresql":
-        # Two workers never pick the same message.
         query = query.with_for_update(skip_locked=True)
-    return db.session.scalars(query).all()
+    return db.session.scalars(query).first()
 
 
 def deliver_due(limit: int = 50) -> tuple[int, int]:
-    """Send what is due; returns (sent, failed attempts). Commits after each message."""
+    """Send what is due; returns (sent, failed attempts). The one entry point of delivery
+    (worker task, `flask mail-worker`, after-request in development).
+
+    Each message is claimed, sent and committed in its own transaction: the row lock is held
+    from the claim to the commit that marks it sent, so with several workers a message is
+    delivered exactly once (claiming a batch and committing after each would free the rest).
+    """
     sent = failed = 0
-    for message in _due_messages(limit):
+    tried: set[int] = set()
+    while len(tried) < limit:
+        message = _claim_next(tried)
+        if message is None:
+            break
+        tried.add(message.id)
         if deliver(message):
             sent += 1
         else:
