@@ -94,7 +94,7 @@ def test_live_public_answers_hold_no_personal_value(client):
 
 
 def test_start_list_by_heat_with_bib_names_team_and_times(client):
-    meet, race, entries = published_race()
+    meet, race, _entries = published_race()
     body = client.get(f"/api/v1/meets/{meet.id}/races/{race.id}/startlist").get_json()
     assert body["race_name"] == "男子5000m"
     assert [heat["number"] for heat in body["heats"]] == [1, 2]
