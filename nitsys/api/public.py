@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from flask import current_app
+
 from nitsys.api import schemas
 from nitsys.api.framework import conditional
 from nitsys.api.problems import Problem
 from nitsys.api.spec import spec
 from nitsys.domain.entry_window import entry_window_state
 from nitsys.domain.times import format_time
-from nitsys.models import Meet
+from nitsys.models import Meet, Race
 from nitsys.models.base import utcnow
-from nitsys.services import heats, public_api, results
+from nitsys.services import public_api, results
 
 NOT_FOUND = "指定された大会・種目は見つからないか、公開されていません。"
 
@@ -22,11 +24,11 @@ def _meet_or_404(meet_id: int) -> Meet:
     return meet
 
 
-def _race_or_404(meet: Meet, race_id: int):
-    race = public_api.race_of(meet, race_id)
-    if race is None:
+def _race_or_404(meet_id: int, race_id: int) -> tuple[Meet, Race]:
+    found = public_api.published_race(meet_id, race_id)
+    if found is None:
         raise Problem(404, NOT_FOUND)
-    return race
+    return found
 
 
 def _summary_fields(meet: Meet) -> dict:
@@ -43,6 +45,12 @@ def _summary_fields(meet: Meet) -> dict:
         "entry_opens_at": meet.entry_opens_at,
         "entry_closes_at": meet.entry_closes_at,
     }
+
+
+def _version_ttl() -> float:
+    """Seconds a race's version is reused in this process (a poller's 304 then runs no
+    version query); 0 in tests, which change data and look at once."""
+    return float(current_app.config.get("API_VERSION_TTL_SECONDS", 0 if current_app.testing else 1))
 
 
 def _by_content(build):
@@ -106,26 +114,17 @@ def meet(meet_id: int):
 )  # fmt: skip
 def startlist(meet_id: int, race_id: int):
     """公開済みの組だけ。組・腰ナンバー・ナンバー・氏名・フリガナ・ローマ字・所属。"""
-    found = _meet_or_404(meet_id)
-    race = _race_or_404(found, race_id)
+    found, race = _race_or_404(meet_id, race_id)
 
     def build():
-        heats_out: dict[int, dict] = {}
-        for row in heats.published_rows(found.id, race_id=race.id):
-            heat = heats_out.setdefault(
-                row.heat_number,
-                {"number": row.heat_number, "start_at": row.start, "call_at": row.call,
-                 "runners": []},
-            )  # fmt: skip
-            heat["runners"].append(
-                {"position": row.position, "bib": row.bib, "name": row.name, "kana": row.kana,
-                 "romaji": row.romaji, "team": row.team}
-            )  # fmt: skip
-        return schemas.StartList(
-            meet_id=found.id, race_id=race.id, race_name=race.name, heats=list(heats_out.values())
-        ).model_dump(mode="json")
+        return {
+            "meet_id": found.id,
+            "race_id": race.id,
+            "race_name": race.name,
+            "heats": public_api.start_list(found, race),
+        }
 
-    version, changed = public_api.race_version(race.id)
+    version, changed = public_api.race_version(race, ttl=_version_ttl())
     return conditional(("startlist", *version), changed, build)
 
 
@@ -135,8 +134,7 @@ def startlist(meet_id: int, race_id: int):
 )  # fmt: skip
 def race_results(meet_id: int, race_id: int):
     """結果が取り込まれた組だけ。着順・順位・タイム（1/100 秒）・DNF/DNS/DQ。"""
-    found = _meet_or_404(meet_id)
-    race = _race_or_404(found, race_id)
+    found, race = _race_or_404(meet_id, race_id)
 
     def build():
         race_results_ = results.race_results(race, imported_only=True)
@@ -169,5 +167,5 @@ def race_results(meet_id: int, race_id: int):
             ],
         ).model_dump(mode="json")
 
-    version, changed = public_api.race_version(race.id)
+    version, changed = public_api.race_version(race, ttl=_version_ttl())
     return conditional(("results", *version), changed, build)

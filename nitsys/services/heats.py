@@ -781,7 +781,6 @@ class StartRow:
     team: str
     start: datetime | None
     call: datetime | None
-    romaji: str = ""
 
 
 def published_rows(
@@ -863,7 +862,6 @@ def _with_times(rows) -> list[StartRow]:
             team=row.short_name or row.name or "個人",
             start=times[row.Heat.id].start,
             call=times[row.Heat.id].call,
-            romaji=row.Athlete.full_name_en,
         )
         for row in rows
     ]
