@@ -218,3 +218,75 @@ def test_writes_are_audited_as_the_tokens_user(coach, client, writer):
     client.post(f"{API}/team/athletes", json=factories.athlete_fields(), headers=writer)
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "athlete.create"))
     assert event.actor_id == coach.id
+
+
+def test_control_characters_are_refused_before_any_service(coach, client, writer):
+    meet = factories.make_meet()
+    race = factories.make_race(meet)
+    athlete = factories.make_athlete(coach)
+    response = client.post(
+        f"{API}/team/meets/{meet.id}/entries",
+        json={"athlete_id": athlete.id, "race_id": race.id, "declared_time": "15:00.00",
+              "note": "a\x00b"},
+        headers=writer,
+    )  # fmt: skip
+    assert response.status_code == 422
+    assert response.get_json()["errors"] == [
+        {"field": "note", "message": "制御文字（NUL など）は使えません。"}
+    ]
+    search = client.get(f"{API}/team/athletes?q=%00", headers=writer)
+    assert search.status_code == 422
+    assert entry_count() == 0
+
+
+def test_rate_limit_per_token_answers_429_with_retry_after(coach, client, writer, app):
+    app.config["API_RATE_LIMIT_PER_TOKEN"] = "2 per minute"
+    try:
+        statuses = [client.get(f"{API}/team/athletes", headers=writer) for _ in range(3)]
+    finally:
+        app.config.pop("API_RATE_LIMIT_PER_TOKEN")
+    assert [r.status_code for r in statuses] == [200, 200, 429]
+    limited = statuses[-1]
+    assert limited.mimetype == "application/problem+json"
+    assert int(limited.headers["Retry-After"]) > 0
+    # Another token (another coach) is not held back by this one's limit.
+    other = bearer(make_token(factories.make_user(), "read"))
+    assert client.get(f"{API}/team/athletes", headers=other).status_code == 200
+
+
+def test_rate_limit_per_ip_holds_without_a_token(client, app):
+    app.config["API_RATE_LIMIT_PER_IP"] = "2 per minute"
+    try:
+        statuses = [client.get(f"{API}/meets").status_code for _ in range(3)]
+    finally:
+        app.config.pop("API_RATE_LIMIT_PER_IP")
+    assert statuses == [200, 200, 429]
+
+
+def test_an_unexpected_error_is_a_problem_without_details(client, app, monkeypatch):
+    from nitsys.services import public_api
+
+    def broken(_when):
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(public_api, "published_meets", broken)
+    monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)
+    response = client.get(f"{API}/meets")
+    assert response.status_code == 500
+    assert response.mimetype == "application/problem+json"
+    assert "secret internals" not in response.text
+
+
+def test_maintenance_answers_503_problem(client):
+    from nitsys.services import maintenance
+
+    maintenance.turn_on(message="点検中です。", by=None)
+    db.session.commit()
+    try:
+        response = client.get(f"{API}/meets")
+    finally:
+        maintenance.turn_off(by=None)
+        db.session.commit()
+    assert response.status_code == 503
+    assert response.get_json()["detail"] == "点検中です。"
+    assert response.headers["Retry-After"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -74,6 +75,8 @@ def _translate(error: dict) -> str:
     context = error.get("ctx") or {}
     if kind == "missing":
         return "必須の項目です。"
+    if kind == "control_character":
+        return "制御文字（NUL など）は使えません。"
     if kind == "extra_forbidden":
         return "この項目は受け付けていません。"
     if kind in ("string_type", "string_unicode"):
@@ -407,9 +410,21 @@ class ApiSpec:
 # --- conditional GETs -----------------------------------------------------------------------
 
 
-def conditional(version: tuple, last_modified: datetime | None, build: Callable[[], Any]):
-    """Answer 304 from the data's version alone, or build the body; ETag and Last-Modified
-    either way. `version` must change whenever the body would."""
+_bodies: OrderedDict[tuple[str, str], bytes] = OrderedDict()
+BODY_CACHE_SIZE = 64
+
+
+def conditional(
+    version: tuple,
+    last_modified: datetime | None,
+    build: Callable[[], Any],
+    *,
+    cache_key: str | None = None,
+):
+    """Answer 304 from the data's version alone, or the body; ETag and Last-Modified either
+    way. `version` must change whenever the body would. With `cache_key` the serialised body
+    is kept per (key, version) in this process, so pollers of an unchanged list share one
+    build (the version decides, so a kept body is never stale)."""
     etag = hashlib.sha256(repr(version).encode()).hexdigest()[:32]
     modified = (last_modified or datetime(2000, 1, 1, tzinfo=UTC)).replace(microsecond=0)
     not_modified = (
@@ -417,7 +432,18 @@ def conditional(version: tuple, last_modified: datetime | None, build: Callable[
         if request.if_none_match
         else request.if_modified_since is not None and modified <= request.if_modified_since
     )
-    response = Response(status=304) if not_modified else json_response(build())
+    if not_modified:
+        response = Response(status=304)
+    elif cache_key is None:
+        response = json_response(build())
+    else:
+        body = _bodies.get((cache_key, etag))
+        if body is None:
+            body = json_response(build()).get_data()
+            _bodies[(cache_key, etag)] = body
+            while len(_bodies) > BODY_CACHE_SIZE:
+                _bodies.popitem(last=False)
+        response = Response(body, mimetype="application/json")
     response.set_etag(etag)
     response.last_modified = modified
     response.headers["Cache-Control"] = "public, no-cache"

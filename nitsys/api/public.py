@@ -125,7 +125,7 @@ def startlist(meet_id: int, race_id: int):
         }
 
     version, changed = public_api.race_version(race, ttl=_version_ttl())
-    return conditional(("startlist", *version), changed, build)
+    return conditional(("startlist", *version), changed, build, cache_key=f"startlist:{race.id}")
 
 
 @spec.operation(
@@ -168,4 +168,4 @@ def race_results(meet_id: int, race_id: int):
         ).model_dump(mode="json")
 
     version, changed = public_api.race_version(race, ttl=_version_ttl())
-    return conditional(("results", *version), changed, build)
+    return conditional(("results", *version), changed, build, cache_key=f"results:{race.id}")

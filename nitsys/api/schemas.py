@@ -10,7 +10,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic_core import PydanticCustomError
 
 EntryState = Literal["hidden", "not_yet", "open", "paused", "closed"]
 ResultCode = Literal["finished", "dnf", "dns", "dq"]
@@ -22,6 +23,14 @@ class Out(BaseModel):
 
 class In(BaseModel):
     model_config = ConfigDict(extra="forbid", str_max_length=200)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def no_control_characters(cls, value):
+        """NUL and other control characters never reach a service (PostgreSQL refuses NUL)."""
+        if isinstance(value, str) and any(ord(c) < 32 and c not in "\t\n\r" for c in value):
+            raise PydanticCustomError("control_character", "control character")
+        return value
 
 
 # --- public ---------------------------------------------------------------------------------

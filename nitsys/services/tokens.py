@@ -142,6 +142,8 @@ def authenticate(secret: str, *, ip: str = "", path: str = "") -> ApiToken | Non
     if token.last_used_at is None or now - token.last_used_at >= USE_AUDIT_INTERVAL:
         token.last_used_at = now
         token.last_used_ip = ip[:45]
-        audit.record(token.user, "api_token.use", token, after={"path": path[:200]})
+        audit.record(
+            token.user, "api_token.use", token, after={"path": path.replace("\x00", "")[:200]}
+        )
         db.session.commit()
     return token
