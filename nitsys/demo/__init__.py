@@ -28,6 +28,7 @@ from werkzeug.security import generate_password_hash
 
 from nitsys.demo import (
     accounts,
+    api_tokens,
     athletes,
     entries,
     heats,
@@ -55,6 +56,7 @@ STEPS: list[Step] = [
     heats.build_programme,
     timing_profiles.create_timing_profiles,
     results.create_past_results,
+    api_tokens.create_api_tokens,
 ]
 
 
