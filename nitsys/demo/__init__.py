@@ -55,8 +55,8 @@ STEPS: list[Step] = [
     payments.create_payments,
     heats.build_programme,
     timing_profiles.create_timing_profiles,
+    api_tokens.create_api_tokens,  # draws nothing from rng: the results step is unchanged
     results.create_past_results,
-    api_tokens.create_api_tokens,
 ]
 
 
