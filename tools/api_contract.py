@@ -26,9 +26,6 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
-
 ROOT = Path(__file__).resolve().parent.parent
 ST = Path(sys.executable).parent / "st"
 CHECKS = ",".join((
@@ -39,22 +36,15 @@ CHECKS = ",".join((
 ))  # fmt: skip
 
 
-@contextmanager
-def scratch_database():
-    from config import normalise_database_url
+def scratch_database(workdir: Path):
+    """A scratch PostgreSQL database next to TEST_DATABASE_URL (the bench's helper)."""
+    from bench.harness import bench_database
 
     configured = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
-    base = make_url(normalise_database_url(configured))
-    name = f"nitsys_contract_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield base.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    if not configured.startswith(("postgres://", "postgresql")):
+        raise SystemExit("TEST_DATABASE_URL must be a PostgreSQL URL")
+    os.environ["DATABASE_URL"] = configured
+    return bench_database(workdir)
 
 
 def contract_app(database_url: str):
@@ -157,7 +147,7 @@ def main() -> int:
     logging.getLogger("nitsys.request").setLevel(logging.WARNING)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     with tempfile.TemporaryDirectory(prefix="nitsys-contract-") as tmp, \
-            scratch_database() as database_url:  # fmt: skip
+            scratch_database(Path(tmp)) as database_url:  # fmt: skip
         app = contract_app(database_url)
         try:
             with app.app_context():
