@@ -152,3 +152,13 @@ def test_another_users_token_cannot_be_revoked(app, client, login_as):
     )
     assert response.status_code == 404
     assert db.session.get(ApiToken, token.id).revoked_at is None
+
+
+def test_an_idle_session_cookie_does_not_redirect_api_calls(app, client, login_as):
+    coach = login_as()
+    secret = make_token(coach, "read")
+    with client.session_transaction() as session:
+        session["seen_at"] = 0  # idle for decades
+    response = client.get(ROSTER, headers=bearer(secret))
+    assert response.status_code == 200
+    assert client.get("/my/athletes").status_code == 302  # the pages still time out
