@@ -193,3 +193,18 @@ def test_the_documentation_page_uses_our_own_assets(client):
     assert "<script>" not in text and "http" not in text.split("<body>")[0].replace(
         "http-equiv", ""
     )
+
+
+def test_meet_list_revalidates_by_etag_only(client):
+    meet = make_meet()
+    first = client.get("/api/v1/meets")
+    assert "Last-Modified" not in first.headers  # its entry states move with the clock
+    assert client.get("/api/v1/meets", headers={"If-None-Match": first.headers["ETag"]}
+                      ).status_code == 304  # fmt: skip
+    later = "Fri, 01 Jan 2100 00:00:00 GMT"
+    assert client.get("/api/v1/meets", headers={"If-Modified-Since": later}).status_code == 200
+    meet.entry_open = False
+    db.session.commit()
+    changed = client.get("/api/v1/meets", headers={"If-None-Match": first.headers["ETag"]})
+    assert changed.status_code == 200
+    assert changed.get_json()[0]["entry_state"] == "paused"

@@ -14,7 +14,7 @@ import re
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import wraps
 from typing import Any, get_args, get_origin
 
@@ -426,12 +426,13 @@ def conditional(
     is kept per (key, version) in this process, so pollers of an unchanged list share one
     build (the version decides, so a kept body is never stale)."""
     etag = hashlib.sha256(repr(version).encode()).hexdigest()[:32]
-    modified = (last_modified or datetime(2000, 1, 1, tzinfo=UTC)).replace(microsecond=0)
-    not_modified = (
-        request.if_none_match.contains(etag)
-        if request.if_none_match
-        else request.if_modified_since is not None and modified <= request.if_modified_since
-    )
+    # Without a last change (documents that also move with the clock) only the ETag counts.
+    modified = last_modified.replace(microsecond=0) if last_modified else None
+    if request.if_none_match:
+        not_modified = request.if_none_match.contains(etag)
+    else:
+        since = request.if_modified_since
+        not_modified = modified is not None and since is not None and modified <= since
     if not_modified:
         response = Response(status=304)
     elif cache_key is None:
@@ -445,6 +446,7 @@ def conditional(
                 _bodies.popitem(last=False)
         response = Response(body, mimetype="application/json")
     response.set_etag(etag)
-    response.last_modified = modified
+    if modified is not None:
+        response.last_modified = modified
     response.headers["Cache-Control"] = "public, no-cache"
     return response
