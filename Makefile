@@ -15,6 +15,7 @@ TEST_PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
 VENV_STAMP := $(VENV)/.requirements-installed
 NODE_STAMP := node_modules/.package-lock-installed
 VENDOR := static/vendor/htmx.min.js static/vendor/pico.min.css
+VENDOR += static/vendor/swagger-ui/swagger-ui-bundle.js static/vendor/swagger-ui/swagger-ui.css
 
 .DEFAULT_GOAL := help
 .PHONY: help setup assets run test test-pg test-browser lint format bench loadtest clean
@@ -54,6 +55,11 @@ static/vendor/htmx.min.js: $(NODE_STAMP)
 static/vendor/pico.min.css: $(NODE_STAMP)
 	mkdir -p static/vendor
 	cp node_modules/@picocss/pico/css/pico.min.css $@
+
+# The API reference page (/api/v1/docs) runs Swagger UI from our own files.
+static/vendor/swagger-ui/%: $(NODE_STAMP)
+	mkdir -p static/vendor/swagger-ui
+	cp node_modules/swagger-ui-dist/$* $@
 
 .env:
 	cp .env.example .env

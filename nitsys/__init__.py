@@ -73,6 +73,7 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from nitsys.admin import bp as admin_bp
+    from nitsys.api import bp as api_bp
     from nitsys.auth import bp as auth_bp
     from nitsys.entries import bp as entries_bp
     from nitsys.health import bp as health_bp
@@ -83,6 +84,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(entries_bp, url_prefix="/my")
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
 
 
 def _register_request_hooks(app: Flask) -> None:

@@ -35,6 +35,10 @@ MESSAGES = {
 
 
 def render_error(status: int, detail: str | None = None, headers: dict | None = None):
+    from nitsys.api.problems import is_api_request, problem_response
+
+    if is_api_request():  # the JSON API answers problem details, never a page
+        return problem_response(status, detail, headers=headers)
     title, message = MESSAGES.get(status, MESSAGES[500])
     message = detail or message
     headers = dict(headers or {})
@@ -70,6 +74,8 @@ def register(app) -> None:
         if error.code == 429:
             headers["Retry-After"] = "60"
             log_security("throttled", method=request.method)
+        if error.code == 405:
+            headers["Allow"] = ", ".join(getattr(error, "valid_methods", None) or [])
         return render_error(error.code or 500, None, headers)
 
     @app.errorhandler(Exception)

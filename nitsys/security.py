@@ -84,6 +84,8 @@ def start_session(user: User) -> None:
 
 def enforce_session_limits():
     """30-minute idle logout and 12-hour absolute limit (before_request)."""
+    if request.blueprint == "api":  # the JSON API never uses the session (bearer tokens)
+        return None
     if not current_user.is_authenticated:
         return None
     now = datetime.now(UTC).timestamp()

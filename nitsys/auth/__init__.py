@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("auth", __name__)
 
-from nitsys.auth import views  # noqa: E402, F401
+from nitsys.auth import api_tokens, views  # noqa: E402, F401

@@ -27,6 +27,7 @@ TABLE_LABELS = {
     "result_imports": "結果取込",
     "heat_results": "結果",
     "personal_bests": "自己ベスト",
+    "api_tokens": "アクセストークン",
 }
 
 

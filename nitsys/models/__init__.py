@@ -1,6 +1,7 @@
 """All models, imported so that SQLAlchemy and Alembic see every table."""
 
 from nitsys.models.accounts import Organization, OwnedMixin, User
+from nitsys.models.api_tokens import ApiToken
 from nitsys.models.athletes import Athlete, AthleteImport
 from nitsys.models.audit import AuditEvent
 from nitsys.models.entries import (
@@ -36,6 +37,7 @@ from nitsys.models.system import SystemSetting
 
 __all__ = [
     "AccountType",
+    "ApiToken",
     "Application",
     "ApplicationAdjustment",
     "ApplicationStatus",
