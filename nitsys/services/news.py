@@ -15,6 +15,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask import current_app, has_request_context
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import joinedload
 
@@ -186,8 +187,21 @@ def validate(data: NoticeData, notice: Notice | None = None) -> NoticeData:
     return data
 
 
+def _locked(notice: Notice) -> Notice:
+    """The notice re-read under a row lock (PostgreSQL; SQLite serialises writers anyway), so
+    two staff acting on it at once take turns and the second sees the first one's work."""
+    return db.session.scalars(
+        select(Notice)
+        .where(Notice.id == notice.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+
+
 def save_notice(data: NoticeData, *, by: User, notice: Notice | None = None) -> Notice:
     """Create or edit a notice (the audit trail keeps each version); publishes mail if due."""
+    if notice is not None:
+        notice = _locked(notice)
     data = validate(data, notice)
     if notice is None:
         notice = Notice(created_by_id=by.id)
@@ -209,6 +223,7 @@ def save_notice(data: NoticeData, *, by: User, notice: Notice | None = None) -> 
 
 def publish_now(notice: Notice, *, by: User) -> Notice:
     """Publish a draft (or a scheduled notice) at once; sends its mail if one is chosen."""
+    notice = _locked(notice)
     now = utcnow()
     before = _snapshot(notice)
     if notice.publish_at is None or notice.publish_at > now:
@@ -226,6 +241,7 @@ def publish_now(notice: Notice, *, by: User) -> Notice:
 
 def withdraw(notice: Notice, *, by: User) -> Notice:
     """Back to draft: it disappears from every public list at once (mail already queued stays)."""
+    notice = _locked(notice)
     if notice.publish_at is not None:
         before = _snapshot(notice)
         notice.publish_at = None
@@ -256,7 +272,7 @@ def recipients(notice: Notice) -> list[tuple[str, str]]:
         )
         for application in applications:
             contact = contact_for(application)
-            found.setdefault(contact.email.lower(), contact.name)
+            found.setdefault(contact.email.lower(), contact.full_name)
     elif notice.broadcast_scope is BroadcastScope.ALL:
         teams = db.session.execute(
             select(Organization.representative_email, Organization.representative_name)
@@ -280,6 +296,13 @@ def dedupe_key(notice_id: int, address: str) -> str:
     return f"notice:{notice_id}:{digest}"
 
 
+def _notice_link(notice: Notice) -> str:
+    """The notice's public address for the mail ("" from a CLI without PUBLIC_BASE_URL)."""
+    if has_request_context() or current_app.config.get("PUBLIC_BASE_URL"):
+        return _external_url("public.notice_detail", notice_id=notice.id)
+    return ""
+
+
 def broadcast(notice: Notice, *, by: User) -> int:
     """Queue the notice's mail once per recipient; returns how many were newly queued.
 
@@ -287,8 +310,7 @@ def broadcast(notice: Notice, *, by: User) -> int:
     """
     if notice.broadcast_scope is BroadcastScope.NONE or notice.publish_at is None:
         return 0
-    # Serialise concurrent publishers of the same notice (PostgreSQL row lock; SQLite writes
-    # are serialised anyway); the second one then sees the first one's committed mail.
+    # Serialise concurrent publishers of the same notice; the second sees the first one's mail.
     db.session.execute(select(Notice.id).where(Notice.id == notice.id).with_for_update())
     prefix = f"notice:{notice.id}:"
     already = set(
@@ -297,7 +319,7 @@ def broadcast(notice: Notice, *, by: User) -> int:
         )
     )
     queued = 0
-    link = _external_url("public.notice_detail", notice_id=notice.id)
+    link = _notice_link(notice)
     for address, name in recipients(notice):
         key = dedupe_key(notice.id, address)
         if key in already:
