@@ -203,3 +203,15 @@ def test_visible_notices_is_the_one_rule(app):
     titles = [n.title for n in news.visible_notices(NOW)]
     assert titles == ["now"]
     assert {n.title for n in news.visible_notices(NOW + timedelta(minutes=6))} == {"now", "later"}
+
+
+def test_top_page_banners_include_older_ones_beyond_the_newest_list(client):
+    make_notice(title="古い緊急のお知らせ", category=NoticeCategory.URGENT,
+                publish_at=NOW - timedelta(days=30))  # fmt: skip
+    for n in range(10):
+        make_notice(title=f"新しい通常{n}", publish_at=NOW - timedelta(hours=n + 1))
+    page = client.get("/").get_data(as_text=True)
+    banner = page[page.index("notice-banners") : page.index('class="hero"')]
+    assert "古い緊急のお知らせ" in banner
+    listing = page[page.index("home-news") :]
+    assert "新しい通常0" in listing and "新しい通常7" in listing and "新しい通常8" not in listing

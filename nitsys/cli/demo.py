@@ -27,6 +27,8 @@ TABLE_LABELS = {
     "result_imports": "結果取込",
     "heat_results": "結果",
     "personal_bests": "自己ベスト",
+    "notices": "お知らせ",
+    "meet_guidelines": "大会要項PDF",
 }
 
 

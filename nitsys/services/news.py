@@ -93,6 +93,25 @@ def visible_notices(
     return list(db.session.scalars(query))
 
 
+def front_page_notices(when: datetime, *, limit: int, banners: int) -> tuple[list, list]:
+    """The newest `limit` visible notices and up to `banners` visible banners, in one query."""
+    order = (Notice.pinned.desc(), Notice.publish_at.desc(), Notice.id.desc())
+    newest = select(Notice.id).where(visible_clause(when)).order_by(*order).limit(limit)
+    rows = list(
+        db.session.scalars(
+            select(Notice)
+            .options(joinedload(Notice.meet))
+            .where(
+                visible_clause(when),
+                or_(Notice.id.in_(newest), Notice.category.in_(BANNER_CATEGORIES)),
+            )
+            .order_by(*order)
+        )
+    )
+    # `rows` holds the newest ones plus older banners, in the same order: the newest come first.
+    return rows[:limit], [n for n in rows if n.category.is_banner][:banners]
+
+
 def visible_notice(notice_id: int, when: datetime) -> Notice:
     notice = db.session.scalar(
         select(Notice)

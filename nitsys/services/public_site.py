@@ -57,10 +57,11 @@ def home_page(now: datetime, page: int = 1) -> HomePage:
             .offset((page - 1) * PAST_PER_PAGE)
         )
     )
+    notices, banners = news.front_page_notices(now, limit=HOME_NOTICES, banners=5)
     return HomePage(
         upcoming=upcoming,
-        notices=news.visible_notices(now, limit=HOME_NOTICES),
-        banners=news.visible_notices(now, banners_only=True, limit=5),
+        notices=notices,
+        banners=banners,
         past=past[:PAST_PER_PAGE],
         page=page,
         has_next=len(past) > PAST_PER_PAGE,
