@@ -15,9 +15,11 @@ TEST_PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
 VENV_STAMP := $(VENV)/.requirements-installed
 NODE_STAMP := node_modules/.package-lock-installed
 VENDOR := static/vendor/htmx.min.js static/vendor/pico.min.css
+# English for the public pages: .po files are committed, .mo files are built here (never committed).
+CATALOGS := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.po))
 
 .DEFAULT_GOAL := help
-.PHONY: help setup assets run test test-pg test-browser lint format bench loadtest clean
+.PHONY: help setup assets catalogs run test test-pg test-browser lint format bench loadtest clean
 
 help:
 	@echo "make run           install, migrate, seed demo data (SQLite), serve http://127.0.0.1:5000"
@@ -31,7 +33,7 @@ help:
 	@echo "make loadtest      concurrent-user load test"
 	@echo "make clean         remove the virtualenv, node_modules, built assets and caches"
 
-setup: $(VENV_STAMP) assets
+setup: $(VENV_STAMP) assets catalogs
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +56,11 @@ static/vendor/htmx.min.js: $(NODE_STAMP)
 static/vendor/pico.min.css: $(NODE_STAMP)
 	mkdir -p static/vendor
 	cp node_modules/@picocss/pico/css/pico.min.css $@
+
+catalogs: $(CATALOGS)
+
+translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po $(VENV_STAMP)
+	$(BIN)/pybabel compile --statistics -i $< -o $@
 
 .env:
 	cp .env.example .env
