@@ -319,3 +319,30 @@ def test_guideline_size_limit(app):
     staff = factories.make_user("staff")
     with pytest.raises(RuleViolation, match="大きすぎます"):
         news.upload_guideline(meet, b"%PDF-" + b"0" * (10 * 1024 * 1024), "big.pdf", by=staff)
+
+
+def test_mail_of_a_scheduled_notice_waits_for_its_publication(app):
+    meet, _ = _meet_with_two_teams()
+    staff = factories.make_user("staff")
+    later = NOW + timedelta(hours=6)
+    news.save_notice(
+        news.NoticeData(title="予約配信", meet_id=meet.id, publish_at=later,
+                        broadcast_scope=BroadcastScope.MEET),
+        by=staff,
+    )  # fmt: skip
+    db.session.commit()
+    mail = db.session.scalars(select(OutboxMessage)).all()
+    mail = [m for m in mail if (m.dedupe_key or "").startswith("notice:")]
+    assert len(mail) == 2 and all(m.next_attempt_at == later for m in mail)
+
+
+def test_withdrawing_hides_a_notice_everywhere(client, login_as):
+    login_as("staff")
+    client.post("/admin/news/new", data=staff_notice_form(title="取り下げるお知らせ"))
+    notice = db.session.scalars(select(Notice)).one()
+    assert client.get(f"/news/{notice.id}").status_code == 200
+    client.post(f"/admin/news/{notice.id}/withdraw")
+    assert client.get(f"/news/{notice.id}").status_code == 404
+    assert "取り下げるお知らせ" not in client.get("/news").get_data(as_text=True)
+    client.post(f"/admin/news/{notice.id}/publish", follow_redirects=True)
+    assert client.get(f"/news/{notice.id}").status_code == 200

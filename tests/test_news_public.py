@@ -215,3 +215,31 @@ def test_top_page_banners_include_older_ones_beyond_the_newest_list(client):
     assert "古い緊急のお知らせ" in banner
     listing = page[page.index("home-news") :]
     assert "新しい通常0" in listing and "新しい通常7" in listing and "新しい通常8" not in listing
+
+
+def test_meet_page_timetable_and_links_follow_publication(client):
+    from tests.public_site_data import build_public_site
+
+    site = build_public_site()
+    upcoming = client.get(f"/meets/{site.upcoming.id}").get_data(as_text=True)
+    timetable = upcoming[upcoming.index("タイムテーブル") :]
+    assert "第1組" in timetable and "10:00" in timetable and "09:40" in timetable
+    assert f"/meets/{site.upcoming.id}/startlist" in upcoming
+    assert f"/meets/{site.upcoming.id}/results" not in upcoming  # no results yet
+    past = client.get(f"/meets/{site.past.id}").get_data(as_text=True)
+    assert f"/meets/{site.past.id}/results" in past
+    assert f"/meets/{site.past.id}/results/{site.past_race.id}" in past
+
+
+def test_meet_without_published_heats_offers_no_start_list(client):
+    meet = factories.make_meet()
+    factories.make_race(meet)
+    page = client.get(f"/meets/{meet.id}").get_data(as_text=True)
+    assert f"/meets/{meet.id}/startlist" not in page and "タイムテーブル" not in page
+
+
+def test_logged_in_dashboard_shows_the_banner(client, login_as):
+    make_notice(title="緊急：競技場の変更", category=NoticeCategory.URGENT)
+    login_as("participant")
+    page = client.get("/my/").get_data(as_text=True)
+    assert "緊急：競技場の変更" in page and "data-dismiss-notice" in page

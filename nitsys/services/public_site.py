@@ -12,12 +12,12 @@ from datetime import date, datetime
 from sqlalchemy import exists, func, select
 
 from nitsys.domain.entry_window import EntryWindowState, entry_window_state
-from nitsys.domain.timetable import race_timetable
 from nitsys.extensions import db
 from nitsys.formatting import to_tokyo
 from nitsys.models import Entry, Heat, HeatResult, Meet, MeetGuideline, Notice, Race
 from nitsys.models.entries import CAPACITY_STATUSES
 from nitsys.services import news
+from nitsys.services.heats import heat_times
 
 PAST_PER_PAGE = 10
 HOME_NOTICES = 8
@@ -125,7 +125,7 @@ def meet_page(meet_id: int, now: datetime) -> MeetPage | None:
     ).all()
     has_result = exists().where(HeatResult.heat_id == Heat.id)
     heats = db.session.execute(
-        select(Heat.race_id, Heat.number, Heat.start_at, Heat.published_at, has_result)
+        select(Heat.id, Heat.race_id, Heat.number, Heat.start_at, Heat.published_at, has_result)
         .join(Race, Race.id == Heat.race_id)
         .where(Race.meet_id == meet.id)
         .order_by(Heat.race_id, Heat.number)
@@ -138,22 +138,13 @@ def meet_page(meet_id: int, now: datetime) -> MeetPage | None:
         remaining = None if race.max_entries is None else max(race.max_entries - count, 0)
         line = RaceLine(race=race, taken=count, remaining=remaining)
         race_heats = by_race.get(race.id, [])
-        line.has_results = any(h[4] for h in race_heats)
+        line.has_results = any(h[5] for h in race_heats)
         published = [h for h in race_heats if h.published_at is not None]
         if published:
             line.has_startlist = True
-            count_heats = max(h.number for h in race_heats)
-            overrides = {h.number: h.start_at for h in race_heats if h.start_at is not None}
-            times = race_timetable(
-                count_heats,
-                race.first_start_at,
-                race.heat_interval_minutes,
-                overrides=overrides,
-                call_offset_minutes=meet.call_offset_minutes,
-            )
+            times = heat_times(race, race_heats, call_offset_minutes=meet.call_offset_minutes)
             line.heats = [
-                HeatLine(h.number, times[h.number - 1].start, times[h.number - 1].call)
-                for h in published
+                HeatLine(h.number, times[h.id].start, times[h.id].call) for h in published
             ]
         lines.append(line)
     # One notice query: this meet's notices and the banners shown on its page.
