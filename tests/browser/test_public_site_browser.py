@@ -3,6 +3,8 @@ phone and on a desktop; banners can be dismissed; the English switch sticks (iss
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from playwright.sync_api import expect
 
@@ -10,11 +12,15 @@ from tests.browser.helpers import DESKTOP, PHONE
 from tests.public_site_data import build_public_site
 
 pytestmark = pytest.mark.browser
+SCREENSHOTS = os.environ.get("NITSYS_SCREENSHOTS")  # a directory, to look at the pages
 
 NO_HORIZONTAL_SCROLL = "document.scrollingElement.scrollWidth <= window.innerWidth"
 
 
-def fits(page) -> None:
+def fits(page, name: str = "") -> None:
+    if SCREENSHOTS and name:
+        width = page.viewport_size["width"]
+        page.screenshot(path=f"{SCREENSHOTS}/public-{name}-{width}.png", full_page=True)
     assert page.evaluate(NO_HORIZONTAL_SCROLL), (
         f"{page.url} is {page.evaluate('document.scrollingElement.scrollWidth')}px wide"
     )
@@ -30,14 +36,14 @@ def test_every_public_page_of_both_meets_is_reached_by_clicks(page, live_server)
     race = site.upcoming_race.name
 
     page.goto("/")
-    fits(page)
+    fits(page, "home")
     # The upcoming meet: its page, start lists, one race, find-my-heat.
     card = page.locator("article.meet-card", has_text=site.upcoming.name)
     assert tap_height(card.get_by_role("link", name="大会ページを見る")) >= 44
     card.get_by_role("link", name="大会ページを見る").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(site.upcoming.name)
     expect(page.get_by_text("第901回 タイムテーブル変更").first).to_be_visible()
-    fits(page)
+    fits(page, "meet")
     start_lists = page.locator("nav.meet-links a", has_text="スタートリスト")
     assert tap_height(start_lists) >= 44
     start_lists.click()
@@ -106,7 +112,7 @@ def test_the_english_switch_is_visible_and_sticks(page, live_server):
     assert tap_height(switch) >= 44
     switch.click()
     expect(page.get_by_role("heading", name="Upcoming meets")).to_be_visible()
-    fits(page)
+    fits(page, "home-en")
     page.locator("article.meet-card", has_text=site.upcoming.name).get_by_role(
         "link", name="Meet page"
     ).click()
@@ -114,6 +120,6 @@ def test_the_english_switch_is_visible_and_sticks(page, live_server):
     page.locator("nav.meet-links a", has_text="Start lists").click()
     page.get_by_role("link", name="Men's 5000m").click()
     expect(page.locator("table").first).to_contain_text(site.runner_romaji)
-    fits(page)
+    fits(page, "race-en")
     page.get_by_role("link", name="日本語").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(site.upcoming_race.name)
