@@ -346,3 +346,15 @@ def test_withdrawing_hides_a_notice_everywhere(client, login_as):
     assert "取り下げるお知らせ" not in client.get("/news").get_data(as_text=True)
     client.post(f"/admin/news/{notice.id}/publish", follow_redirects=True)
     assert client.get(f"/news/{notice.id}").status_code == 200
+
+
+def test_nul_bytes_and_huge_bodies_are_handled_without_a_500(client, login_as):
+    login_as("staff")
+    saved = client.post("/admin/news/new", data=staff_notice_form(title="中\x00断", body="a\x00b"))
+    assert saved.status_code == 302
+    notice = db.session.scalars(select(Notice)).one()
+    assert (notice.title, notice.body) == ("中断", "ab")
+    huge = client.post("/admin/news/new", data=staff_notice_form(body="x" * 20_001))
+    assert huge.status_code == 422 and "20000" in huge.get_data(as_text=True).replace(",", "")
+    assert client.get("/admin/news/999999").status_code == 404
+    assert client.post("/admin/news/999999/publish").status_code == 404

@@ -126,7 +126,9 @@ def visible_notice(notice_id: int, when: datetime) -> Notice:
 def staff_list() -> list[Notice]:
     return list(
         db.session.scalars(
-            select(Notice).order_by(
+            select(Notice)
+            .options(joinedload(Notice.meet))
+            .order_by(
                 Notice.publish_at.is_(None).desc(), Notice.publish_at.desc(), Notice.id.desc()
             )
         )
