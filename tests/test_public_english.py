@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from html import unescape
+from pathlib import Path
 
 import pytest
 
@@ -14,8 +15,12 @@ JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uff01-\uff60]+")
 ENGLISH = {"Accept-Language": "en-US,en;q=0.9"}
 
 
+CATALOG = Path(__file__).resolve().parents[1] / "translations/en/LC_MESSAGES/messages.mo"
+
+
 @pytest.fixture
 def site(app):
+    assert CATALOG.exists(), "the English catalog is not compiled: run `make setup` (or catalogs)"
     return build_public_site()
 
 
