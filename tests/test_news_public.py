@@ -181,10 +181,13 @@ def test_calendar_feed_lists_published_meets_as_all_day_events(client):
 
 def test_robots_sitemap_and_favicon(client):
     meet = factories.make_meet()
+    shown = make_notice(title="公開中")
+    later = make_notice(title="予約", publish_at=NOW + timedelta(days=1))
     robots = client.get("/robots.txt").get_data(as_text=True)
     assert "Disallow: /admin/" in robots and "Sitemap:" in robots
     sitemap = client.get("/sitemap.xml").get_data(as_text=True)
     assert f"/meets/{meet.id}</loc>" in sitemap and "/news</loc>" in sitemap
+    assert f"/news/{shown.id}</loc>" in sitemap and f"/news/{later.id}</loc>" not in sitemap
     assert client.get("/favicon.ico").mimetype == "image/svg+xml"
     assert 'rel="icon"' in client.get("/").get_data(as_text=True)
 

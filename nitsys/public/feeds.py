@@ -8,9 +8,11 @@ from nitsys.extensions import db
 from nitsys.models import Meet
 from nitsys.models.base import utcnow
 from nitsys.public import bp
+from nitsys.services import news
 from nitsys.services.accounts import _external_url
 
 ICS_TYPE = "text/calendar; charset=utf-8"
+SITEMAP_NOTICES = 500
 
 
 def _published_meets() -> list[Meet]:
@@ -64,6 +66,8 @@ def sitemap():
             _external_url("public.startlist", meet_id=meet.id),
             _external_url("public.results_index", meet_id=meet.id),
         ]
+    for notice in news.visible_notices(utcnow(), limit=SITEMAP_NOTICES):
+        pages.append(_external_url("public.notice_detail", notice_id=notice.id))
     body = render_template("public/sitemap.xml", pages=pages)
     return body, 200, {"Content-Type": "application/xml; charset=utf-8"}
 
