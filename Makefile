@@ -16,9 +16,11 @@ VENV_STAMP := $(VENV)/.requirements-installed
 NODE_STAMP := node_modules/.package-lock-installed
 VENDOR := static/vendor/htmx.min.js static/vendor/pico.min.css
 VENDOR += static/vendor/swagger-ui/swagger-ui-bundle.js static/vendor/swagger-ui/swagger-ui.css
+# English for the public pages: .po files are committed, .mo files are built here (never committed).
+CATALOGS := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.po))
 
 .DEFAULT_GOAL := help
-.PHONY: help setup assets run test test-pg test-browser lint format bench loadtest clean
+.PHONY: help setup assets catalogs run test test-pg test-browser lint format bench loadtest clean
 
 help:
 	@echo "make run           install, migrate, seed demo data (SQLite), serve http://127.0.0.1:5000"
@@ -32,7 +34,7 @@ help:
 	@echo "make loadtest      Locust load test on PostgreSQL (LOADTEST_ARGS=\"--profile stress\")"
 	@echo "make clean         remove the virtualenv, node_modules, built assets and caches"
 
-setup: $(VENV_STAMP) assets
+setup: $(VENV_STAMP) assets catalogs
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -60,6 +62,10 @@ static/vendor/pico.min.css: $(NODE_STAMP)
 static/vendor/swagger-ui/%: $(NODE_STAMP)
 	mkdir -p static/vendor/swagger-ui
 	cp node_modules/swagger-ui-dist/$* $@
+catalogs: $(CATALOGS)
+
+translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po $(VENV_STAMP)
+	$(BIN)/pybabel compile --statistics -i $< -o $@
 
 .env:
 	cp .env.example .env

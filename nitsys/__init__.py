@@ -39,6 +39,9 @@ def create_app(overrides: dict | None = None, *, production: bool = False) -> Fl
     _register_request_hooks(app)
     errors.register(app)
     formatting.register(app)
+    from nitsys import i18n
+
+    i18n.init(app)  # English for the public pages (after formatting: it wraps `jdate`)
     from nitsys.cli import register_commands
 
     register_commands(app)

@@ -34,7 +34,13 @@ MESSAGES = {
 }
 
 
-def render_error(status: int, detail: str | None = None, headers: dict | None = None):
+def render_error(
+    status: int,
+    detail: str | None = None,
+    headers: dict | None = None,
+    *,
+    maintenance: maintenance.MaintenanceState | None = None,
+):
     from nitsys.api.problems import is_api_request, problem_response
 
     if is_api_request():  # the JSON API answers problem details, never a page
@@ -47,6 +53,16 @@ def render_error(status: int, detail: str | None = None, headers: dict | None = 
         headers.update(trigger(toast=f"{title}：{message}", level="error"))
         headers["HX-Reswap"] = "none"
         return "", status, headers
+    if maintenance is not None:
+        # A calm page of its own: no status code shown, no navigation or login form (nobody
+        # but staff can use them now), no link back to a page that would only answer this.
+        page = render_template(
+            "errors/maintenance.html",
+            message=message,
+            expected_end=maintenance.expected_end,
+            retry_after=maintenance.retry_after,
+        )
+        return page, status, headers
     page = render_template("errors/error.html", status=status, title=title, message=message)
     return page, status, headers
 
@@ -98,4 +114,6 @@ def maintenance_gate():
         return None
     if current_user.is_authenticated and current_user.is_staff:
         return None
-    return render_error(503, state.message, {"Retry-After": str(state.retry_after)})
+    return render_error(
+        503, state.message, {"Retry-After": str(state.retry_after)}, maintenance=state
+    )

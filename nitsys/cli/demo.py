@@ -28,6 +28,8 @@ TABLE_LABELS = {
     "heat_results": "結果",
     "personal_bests": "自己ベスト",
     "api_tokens": "アクセストークン",
+    "notices": "お知らせ",
+    "meet_guidelines": "大会要項PDF",
 }
 
 

@@ -33,6 +33,7 @@ from nitsys.demo import (
     entries,
     heats,
     meets,
+    news,
     payments,
     results,
     timing_profiles,
@@ -56,6 +57,7 @@ STEPS: list[Step] = [
     heats.build_programme,
     timing_profiles.create_timing_profiles,
     api_tokens.create_api_tokens,  # draws nothing from rng: the results step is unchanged
+    news.create_notices,  # draws nothing from rng: the steps after it are unchanged
     results.create_past_results,
 ]
 

@@ -25,6 +25,7 @@ from nitsys.models.export_settings import ExportJob, ExportJobStatus, TimingProf
 from nitsys.models.exports import ExportLog
 from nitsys.models.heats import Heat, HeatSlot
 from nitsys.models.meets import BankAccount, Meet, Race
+from nitsys.models.news import BroadcastScope, MeetGuideline, Notice, NoticeCategory
 from nitsys.models.outbox import OutboxMessage
 from nitsys.models.payments import (
     ApplicationAdjustment,
@@ -45,6 +46,7 @@ __all__ = [
     "AthleteImport",
     "AuditEvent",
     "BankAccount",
+    "BroadcastScope",
     "Entry",
     "EntryImport",
     "EntryReview",
@@ -58,6 +60,9 @@ __all__ = [
     "HeatResult",
     "HeatSlot",
     "Meet",
+    "MeetGuideline",
+    "Notice",
+    "NoticeCategory",
     "Organization",
     "OrganizationType",
     "OutboxMessage",

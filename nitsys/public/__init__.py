@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("public", __name__)
 
-from nitsys.public import results, startlists, views  # noqa: E402, F401
+from nitsys.public import feeds, news, results, startlists, views  # noqa: E402, F401

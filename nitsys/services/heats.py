@@ -781,6 +781,7 @@ class StartRow:
     team: str
     start: datetime | None
     call: datetime | None
+    name_en: str = ""  # romaji, shown on the English pages where present
 
 
 def published_rows(
@@ -862,6 +863,7 @@ def _with_times(rows) -> list[StartRow]:
             team=row.short_name or row.name or "個人",
             start=times[row.Heat.id].start,
             call=times[row.Heat.id].call,
+            name_en=row.Athlete.full_name_en,
         )
         for row in rows
     ]

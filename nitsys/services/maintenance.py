@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import select
@@ -42,6 +42,14 @@ class MaintenanceState:
     @property
     def since_at(self) -> datetime | None:
         return datetime.fromisoformat(self.since) if self.since else None
+
+    @property
+    def expected_end(self) -> datetime | None:
+        """When staff expect to be back: the start plus Retry-After (None if unknown/past)."""
+        if not self.since_at:
+            return None
+        end = self.since_at + timedelta(seconds=self.retry_after)
+        return end if end > utcnow() else None
 
 
 def _from_value(value: dict | None) -> MaintenanceState:

@@ -462,6 +462,7 @@ class ResultLine:
     place: int | None
     time: int | None
     rank: int | None = None  # overall, across the race's heats
+    name_en: str = ""  # romaji, shown on the English pages where present
 
     @property
     def code(self) -> str:
@@ -529,6 +530,8 @@ def _lines_query():
             Athlete.first_name,
             Athlete.last_name_kana,
             Athlete.first_name_kana,
+            Athlete.last_name_en,
+            Athlete.first_name_en,
             func.coalesce(
                 func.nullif(Organization.short_name, ""), Organization.name, "個人"
             ).label("organization"),
@@ -557,6 +560,7 @@ def _ordered(rows) -> list[ResultLine]:
             status=row.status,
             place=row.place,
             time=row.time,
+            name_en=f"{row.last_name_en} {row.first_name_en}".strip(),
         )
         for row in rows
     ]
