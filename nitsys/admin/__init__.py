@@ -12,6 +12,7 @@ from nitsys.admin import (  # noqa: E402, F401
     exports,
     heats,
     meets,
+    parking,
     payments,
     results,
     system,
