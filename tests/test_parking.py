@@ -418,3 +418,23 @@ def test_permit_pdf_text_has_team_lot_and_number(setup):
     assert "日本体育大学" in pages[0] and "第2グラウンド横" in pages[0] and "P-001" in pages[0]
     assert "横浜体育大学" in pages[1] and "A駐車場" in pages[1] and "P-002" in pages[1]
     assert "構内は徐行してください。" in pages[0] and "07:00 以降" in pages[0]
+
+
+def test_workbook_and_archive_carry_the_parking_data(app, setup, tmp_path):
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    from nitsys.services import archive, workbook
+
+    staff, meet, _, teams = setup
+    _request(meet, teams["nittai"])
+    _import(staff, meet, _csv(",日本体育大学,,A駐車場,P-001,1,0,2"))
+    book = load_workbook(io.BytesIO(workbook.build_workbook(meet)[0]), read_only=True)
+    rows = list(book["駐車場"].iter_rows(values_only=True))
+    assert rows[1][1:3] == ("日本体育大学", "割当済") and "P-001" in rows[1]
+    app.config["BACKUP_DIR"] = str(tmp_path)
+    result = archive.archive_meet(meet.id, by=staff)
+    names = zipfile.ZipFile(result.path).namelist()
+    assert any(n.startswith("parking_") and n.endswith(".csv") for n in names)
+    assert any(n.startswith("駐車許可証_") for n in names)

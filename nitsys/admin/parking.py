@@ -19,7 +19,6 @@ from nitsys.models import Meet, Role
 from nitsys.models.parking import VEHICLE_TYPES, ParkingStatus
 from nitsys.reports.csv_files import CsvEncoding
 from nitsys.reports.download import download_response
-from nitsys.reports.parking_permit import permit_filename, permits_pdf
 from nitsys.security import role_required
 from nitsys.services import parking
 from nitsys.usecases import run_as_current_user
@@ -252,12 +251,13 @@ def parking_import_confirm(meet_id: int, token: str):
 def parking_permits(meet_id: int):
     meet = _meet_or_404(meet_id)
     try:
-        _, permits = parking.all_permits(meet.id)
+        built = parking.export_permits_file(meet.id, by=current_user)
     except RuleViolation as error:
+        db.session.rollback()
         flash(error.message, "error")
         return redirect(url_for("admin.parking_page", meet_id=meet.id))
-    data = permits_pdf(meet, parking.settings_for(meet), permits)
-    return download_response(data, permit_filename(meet), "application/pdf")
+    db.session.commit()
+    return download_response(built.data, built.filename, built.content_type)
 
 
 @bp.get("/parking")

@@ -40,7 +40,9 @@ from nitsys.models.parking import (
 )
 from nitsys.reports.athlete_files import FileProblem, read_table
 from nitsys.reports.csv_files import CsvEncoding, listing, write_csv
+from nitsys.reports.parking_permit import permit_filename, permits_pdf
 from nitsys.services import audit, outbox
+from nitsys.services.exports import ExportFile
 
 STAGING_LIFETIME = timedelta(hours=1)
 MAX_ROWS = 2000
@@ -861,6 +863,32 @@ def permit_of(request_id: int) -> ParkingRequest:
     if request is None or not request.is_assigned:
         raise NotFound("駐車許可証はまだ発行されていません。")
     return request
+
+
+def has_requests(meet: Meet) -> bool:
+    return (
+        db.session.scalar(
+            select(ParkingRequest.id).where(ParkingRequest.meet_id == meet.id).limit(1)
+        )
+        is not None
+    )
+
+
+def export_parking_file(meet_id: int, *, by: User) -> ExportFile:
+    """The planning CSV (UTF-8 with BOM) for the post-meet archive; refused when empty."""
+    meet = _meet(meet_id)
+    if not has_requests(meet):
+        raise RuleViolation("駐車場の申請はありません。")
+    data, filename = export_requests(meet.id, by=by, encoding=CsvEncoding.UTF8_BOM)
+    return ExportFile(data, filename, "text/csv; charset=utf-8")
+
+
+def export_permits_file(meet_id: int, *, by: User) -> ExportFile:
+    """Every permit of the meet in one PDF (staff download, archive; a task may call it)."""
+    meet, permits = all_permits(meet_id)
+    data = permits_pdf(meet, settings_for(meet), permits)
+    audit.record(by, "parking.permits", meet, meet_id=meet.id, after={"permits": len(permits)})
+    return ExportFile(data, permit_filename(meet), "application/pdf")
 
 
 def all_permits(meet_id: int) -> tuple[Meet, list[ParkingRequest]]:
