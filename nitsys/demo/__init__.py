@@ -32,6 +32,7 @@ from nitsys.demo import (
     entries,
     heats,
     meets,
+    parking,
     payments,
     results,
     timing_profiles,
@@ -55,6 +56,7 @@ STEPS: list[Step] = [
     heats.build_programme,
     timing_profiles.create_timing_profiles,
     results.create_past_results,
+    parking.create_parking,
 ]
 
 
