@@ -222,6 +222,10 @@ def save_request(
     meet = _meet(meet_id)
     if by.organization_id is None:
         raise RuleViolation("駐車場の申請は団体で登録した方のみできます。")
+    # One team's saves in turn: two coaches (or a double click) cannot both create the request.
+    db.session.execute(
+        select(Organization.id).where(Organization.id == by.organization_id).with_for_update()
+    )
     request = db.session.scalar(
         select(ParkingRequest)
         .where(
@@ -485,11 +489,13 @@ def stage(by: User, meet: Meet, rows: list[dict], filename: str) -> ParkingImpor
 
 def staged_import(by: User, meet: Meet, token: str) -> ParkingImport:
     staged = db.session.scalar(
-        select(ParkingImport).where(
+        select(ParkingImport)
+        .where(
             ParkingImport.token == token,
             ParkingImport.user_id == by.id,
             ParkingImport.meet_id == meet.id,
         )
+        .with_for_update()  # a double-clicked confirm waits, then finds the staging gone
     )
     if staged is None:
         raise NotFound("取り込みデータが見つかりません。もう一度アップロードしてください。")

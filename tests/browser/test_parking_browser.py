@@ -69,3 +69,33 @@ def test_staff_parking_pages_fit_the_screen(new_page, browser_login, meet, size)
     page.goto(f"/admin/meets/{meet.id}/parking/settings")
     expect(page.get_by_role("heading", name="駐車場の設定")).to_be_visible()
     assert page.evaluate(NO_HORIZONTAL_SCROLL)
+
+
+@pytest.mark.parametrize("size", [PHONE, DESKTOP])
+def test_staff_import_a_sheet_picking_the_fuzzy_team(new_page, browser_login, meet, size):
+    teams = [factories.make_organization(name=n) for n in ("日本体育大学", "横浜体育大学")]
+    for team in teams:
+        coach = factories.make_user(organization=team)
+        parking.save_request(meet.id, by=coach, counts={"car": 2}, driver_phone="090-1-2")
+    db.session.commit()
+    page = new_page(size)
+    browser_login(page, factories.make_user("staff"))
+    page.goto(f"/admin/meets/{meet.id}/parking")
+    page.get_by_placeholder("団体名・略称").fill("横浜")
+    expect(page.locator("[data-request]")).to_have_count(1)
+    assert "q=" in page.url
+
+    sheet = "団体名,駐車場,許可証番号,大型バス,マイクロ・中型バス,乗用車\r\n日本体育学,A駐車場,P-1,0,0,2\r\n横浜体育大,A駐車場,P-2,0,0,3\r\n"
+    page.locator("input[name=file]").set_input_files(
+        {"name": "割当.csv", "mimeType": "text/csv", "buffer": sheet.encode("cp932")}
+    )
+    page.get_by_role("button", name="確認画面へ").click()
+    expect(page.get_by_role("heading", name="割当表の確認")).to_be_visible()
+    assert page.evaluate(NO_HORIZONTAL_SCROLL)
+    page.get_by_role("button", name="割当を反映する").click()  # no choice made yet
+    expect(page.locator("[data-confirm-error]")).to_contain_text("2行目")
+    page.get_by_label("2行目の団体").select_option(str(teams[0].id))
+    page.get_by_label("警告を確認しました").check()  # 3 cars for a request of 2
+    page.get_by_role("button", name="割当を反映する").click()
+    expect(page.locator(".flash-success")).to_contain_text("2件取り込みました")
+    expect(page.locator("[data-request]").first).to_contain_text("No.P-")
