@@ -438,3 +438,12 @@ def test_workbook_and_archive_carry_the_parking_data(app, setup, tmp_path):
     names = zipfile.ZipFile(result.path).namelist()
     assert any(n.startswith("parking_") and n.endswith(".csv") for n in names)
     assert any(n.startswith("駐車許可証_") for n in names)
+
+
+def test_without_a_deadline_requests_close_when_the_meet_begins(setup):
+    _, meet, _, teams = setup
+    meet.parking_deadline = None
+    meet.first_day = meet.last_day = datetime.now(UTC).date() - timedelta(days=1)
+    db.session.commit()
+    with pytest.raises(RuleViolation, match="締切を過ぎた"):
+        _request(meet, teams["nittai"])

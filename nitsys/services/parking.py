@@ -19,7 +19,7 @@ import secrets
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import joinedload
@@ -27,6 +27,7 @@ from sqlalchemy.orm import joinedload
 from nitsys.domain.errors import NotFound, RuleViolation
 from nitsys.domain.team_match import Match, Team, TeamIndex, normalise
 from nitsys.extensions import db
+from nitsys.formatting import TOKYO
 from nitsys.models import Meet, Organization, User
 from nitsys.models.base import utcnow
 from nitsys.models.parking import (
@@ -192,6 +193,13 @@ def request_of(meet: Meet, organization_id: int | None) -> ParkingRequest | None
     )
 
 
+def request_deadline(meet: Meet) -> datetime:
+    """The meet's parking deadline; without one, requests close as the first day begins (JST)."""
+    if meet.parking_deadline is not None:
+        return meet.parking_deadline
+    return datetime.combine(meet.first_day, time(0), tzinfo=TOKYO)
+
+
 def request_state(
     meet: Meet, request: ParkingRequest | None, now: datetime | None = None
 ) -> RequestState:
@@ -203,7 +211,7 @@ def request_state(
         return RequestState(
             True, False, f"{request.status.label}のため、申請内容は変更できません。"
         )
-    if meet.parking_deadline is not None and now > meet.parking_deadline:
+    if now > request_deadline(meet):
         return RequestState(True, False, "駐車場申請の締切を過ぎたため、変更できません。")
     return RequestState(True, True)
 
@@ -297,7 +305,7 @@ def assigned_permits(user: User) -> list[ParkingRequest]:
         .where(
             ParkingRequest.organization_id == user.organization_id,
             ParkingRequest.status == ParkingStatus.ASSIGNED,
-            Meet.last_day >= date.today(),
+            Meet.last_day >= utcnow().astimezone(TOKYO).date(),
         )
         .options(joinedload(ParkingRequest.meet), joinedload(ParkingRequest.lot))
         .order_by(Meet.first_day)
@@ -916,6 +924,9 @@ def request_of_id(meet: Meet, request_id: int) -> ParkingRequest:
 def current_meet() -> Meet | None:
     """The next meet not yet over, else the latest one (the staff nav's parking link)."""
     upcoming = db.session.scalar(
-        select(Meet).where(Meet.last_day >= date.today()).order_by(Meet.first_day).limit(1)
+        select(Meet)
+        .where(Meet.last_day >= utcnow().astimezone(TOKYO).date())
+        .order_by(Meet.first_day)
+        .limit(1)
     )
     return upcoming or db.session.scalar(select(Meet).order_by(Meet.first_day.desc()).limit(1))
