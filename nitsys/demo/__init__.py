@@ -55,8 +55,8 @@ STEPS: list[Step] = [
     payments.create_payments,
     heats.build_programme,
     timing_profiles.create_timing_profiles,
+    parking.create_parking,  # its own rng: the results step after it draws as before
     results.create_past_results,
-    parking.create_parking,
 ]
 
 
