@@ -12,7 +12,7 @@ from sqlalchemy import select
 from nitsys.extensions import db
 from nitsys.models import ParkingLot, ParkingRequest, ParkingStatus, Role
 from nitsys.services import parking
-from tests.factories import make_meet, make_organization, make_user
+from tests.factories import log_in, make_meet, make_organization, make_user
 
 HEADER = "団体ID,団体名,略称,駐車場,許可証番号,大型バス,マイクロ・中型バス,乗用車"
 HTMX = {"HX-Request": "true"}
@@ -200,3 +200,29 @@ def test_staff_set_up_lots_and_settings(client, login_as, meet):
     assert response.status_code == 422 and "出庫時刻は入庫時刻より後" in response.text
     detail = client.get(f"/admin/meets/{meet.id}")
     assert f"/admin/meets/{meet.id}/parking" in detail.text
+
+
+def test_staff_decline_a_request(client, login_as, meet):
+    coach = make_user()
+    parking.save_request(meet.id, by=coach, counts={"car": 1}, driver_phone="090-1-2")
+    db.session.commit()
+    login_as("staff")
+    request_id = parking.request_of(meet, coach.organization_id).id
+    page = client.post(
+        f"/admin/meets/{meet.id}/parking/decline",
+        data={"request_id": str(request_id)},
+        follow_redirects=True,
+    )
+    assert "「不可」にしました" in page.text
+    assert (
+        client.post(f"/admin/meets/{meet.id}/parking/decline", data={"request_id": "x"}).status_code
+        == 404
+    )
+    again = client.post(
+        f"/admin/meets/{meet.id}/parking/decline",
+        data={"request_id": str(request_id)},
+        follow_redirects=True,
+    )
+    assert "不可の申請は不可にできません" in again.text
+    log_in(client, coach)
+    assert "不可のため" in client.get(f"/my/meets/{meet.id}/parking").text

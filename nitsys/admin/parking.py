@@ -61,12 +61,16 @@ def parking_page(meet_id: int):
     )
 
 
-@bp.post("/meets/<int:meet_id>/parking/requests/<int:request_id>/decline")
+@bp.post("/meets/<int:meet_id>/parking/decline")
 @role_required(Role.STAFF)
-def parking_decline(meet_id: int, request_id: int):
+def parking_decline(meet_id: int):
+    """One form for the whole list: each row's button posts its request id."""
     meet = _meet_or_404(meet_id)
+    request_id = request.form.get("request_id", "")
+    if not request_id.isdigit() or len(request_id) > 12:
+        abort(404)
     try:
-        found = parking.request_of_id(meet, request_id)
+        found = parking.request_of_id(meet, int(request_id))
     except NotFound:
         abort(404)
     _, error = run_as_current_user(parking.decline_request, found.id)
