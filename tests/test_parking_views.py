@@ -226,3 +226,21 @@ def test_staff_decline_a_request(client, login_as, meet):
     assert "不可の申請は不可にできません" in again.text
     log_in(client, coach)
     assert "不可のため" in client.get(f"/my/meets/{meet.id}/parking").text
+
+
+def test_an_unmatched_row_offers_every_team_and_a_wrong_choice_is_refused(client, login_as, meet):
+    team = make_organization(name="日本体育大学")
+    login_as("staff")
+    data = f"{HEADER}\r\n,まったく別の団体XYZ,,A駐車場,P-001,1,0,2\r\n".encode()
+    preview = client.post(
+        f"/admin/meets/{meet.id}/parking/import",
+        data={"file": (io.BytesIO(data), "plan.csv")},
+        content_type="multipart/form-data",
+    )
+    assert preview.status_code == 200 and "該当なし" in preview.text
+    assert f'<option value="{team.id}"' in preview.text
+    token = re.search(r"/import/([^/]+)/confirm", preview.text).group(1)
+    url = f"/admin/meets/{meet.id}/parking/import/{token}/confirm"
+    forged = client.post(url, data={"choice-2": "999999", "warnings_confirmed": "y"})
+    assert forged.status_code == 422 and "選ばれた団体が見つかりません" in forged.text
+    assert db.session.scalar(select(ParkingRequest.id)) is None
