@@ -156,6 +156,7 @@ def test_staff_import_preview_choice_and_confirm(client, login_as, meet):
     assert db.session.scalar(select(ParkingRequest.status)) is ParkingStatus.REQUESTED
     done = client.post(url, data={"choice-2": str(team.id)}, follow_redirects=True)
     assert "1件取り込みました" in done.text
+    assert "大型バス 1/5" in done.text  # the lot's load against its capacity
     db.session.expire_all()
     assert db.session.scalar(select(ParkingRequest.permit_number)) == "P-001"
     assert client.post(url, data={"choice-2": str(team.id)}).status_code == 302  # token used up

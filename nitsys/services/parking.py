@@ -321,6 +321,8 @@ class Totals:
     assigned: dict[str, int] = field(default_factory=lambda: dict.fromkeys(KINDS, 0))
     capacity: dict[str, int] = field(default_factory=lambda: dict.fromkeys(KINDS, 0))
     by_status: dict[str, int] = field(default_factory=dict)
+    # lot id → vehicle type → vehicles allocated there
+    by_lot: dict[int, dict[str, int]] = field(default_factory=dict)
 
 
 def requests_of(meet: Meet) -> list[ParkingRequest]:
@@ -345,6 +347,8 @@ def staff_list(
             totals.requested[kind] += request.requested(kind)
             if request.is_assigned:
                 totals.assigned[kind] += request.assigned(kind)
+                lot_load = totals.by_lot.setdefault(request.lot_id, dict.fromkeys(KINDS, 0))
+                lot_load[kind] += request.assigned(kind)
     for lot in lots:
         for kind in KINDS:
             totals.capacity[kind] += lot.capacity(kind)
