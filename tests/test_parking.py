@@ -447,3 +447,19 @@ def test_without_a_deadline_requests_close_when_the_meet_begins(setup):
     db.session.commit()
     with pytest.raises(RuleViolation, match="締切を過ぎた"):
         _request(meet, teams["nittai"])
+
+
+def test_cleanup_removes_expired_import_staging(setup):
+    from nitsys.models import ParkingImport
+    from nitsys.services import cleanup
+
+    staff, meet, _, _ = setup
+    rows = parking.read_allocation("plan.csv", _csv(",日本体育大学,,A駐車場,P-001,1,0,2"))
+    old = parking.stage(staff, meet, rows, "old.csv")
+    fresh = parking.stage(staff, meet, rows, "fresh.csv")
+    old.expires_at = datetime.now(UTC) - timedelta(minutes=1)
+    db.session.commit()
+    removed = cleanup.run()
+    db.session.commit()
+    assert removed["期限切れの駐車場割当の取込データ"] == 1
+    assert db.session.scalars(select(ParkingImport.filename)).all() == [fresh.filename]
