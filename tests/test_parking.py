@@ -463,3 +463,9 @@ def test_cleanup_removes_expired_import_staging(setup):
     db.session.commit()
     assert removed["期限切れの駐車場割当の取込データ"] == 1
     assert db.session.scalars(select(ParkingImport.filename)).all() == [fresh.filename]
+
+
+def test_line_numbers_count_blank_lines_above_the_header(setup):
+    _, meet, _, _ = setup
+    data = ("\r\n\r\n" + HEADER + "\r\n,日本体育大学,,Z駐車場,P-001,1,0,2").encode()
+    assert _preview(meet, data).errors[0].startswith("4行目: 駐車場「Z駐車場」")

@@ -441,8 +441,10 @@ def read_allocation(filename: str, data: bytes) -> list[dict]:
         table = read_table(filename or "upload.csv", data)
     except FileProblem as problem:
         raise RuleViolation(str(problem)) from None
+    blank_top = 0  # blank lines above the header still count in the line numbers shown
     while table and not any(_text(cell) for cell in table[0]):
         table.pop(0)
+        blank_top += 1
     if not table:
         raise RuleViolation("ファイルにデータがありません（見出し行もありません）。")
     header = [_text(cell) for cell in table[0]]
@@ -461,7 +463,7 @@ def read_allocation(filename: str, data: bytes) -> list[dict]:
             "「申請一覧CSV」を出力して、その列のまま記入してください。"
         )
     rows = []
-    for line, cells in enumerate(table[1:], start=2):
+    for line, cells in enumerate(table[1:], start=2 + blank_top):
         values = {key: _text(cells[i]) if i < len(cells) else "" for key, i in positions.items()}
         if any(values.values()):
             rows.append({"line": line, **values})
