@@ -13,6 +13,7 @@ from nitsys.admin import (  # noqa: E402, F401
     heats,
     meets,
     news,
+    parking,
     payments,
     results,
     system,

@@ -6,8 +6,10 @@ import click
 from flask import Flask
 
 from nitsys import demo
+from nitsys.demo.parking import SHEET_PATH
 from nitsys.extensions import db
 
+PARKING_SHEET = f"nitsys/demo/files/{SHEET_PATH.name}"
 TABLE_LABELS = {
     "organizations": "団体",
     "users": "ユーザー",
@@ -30,6 +32,9 @@ TABLE_LABELS = {
     "api_tokens": "アクセストークン",
     "notices": "お知らせ",
     "meet_guidelines": "大会要項PDF",
+    "parking_settings": "駐車場設定",
+    "parking_lots": "駐車場",
+    "parking_requests": "駐車場申請",
 }
 
 
@@ -67,6 +72,7 @@ def _print_summary(summary: demo.DemoSummary, seconds: float) -> None:
     click.echo("")
     _print_logins(summary.logins, summary.password)
     click.echo(f"  団体の指導者アカウントは coach001〜coach{summary.coach_count:03d} です。")
+    click.echo(f"駐車場の割当表（取り込みのお試し用）: {PARKING_SHEET}")
 
 
 def _print_logins(logins: list[demo.Login], password: str) -> None:

@@ -34,6 +34,7 @@ from nitsys.demo import (
     heats,
     meets,
     news,
+    parking,
     payments,
     results,
     timing_profiles,
@@ -58,6 +59,7 @@ STEPS: list[Step] = [
     timing_profiles.create_timing_profiles,
     api_tokens.create_api_tokens,  # draws nothing from rng: the results step is unchanged
     news.create_notices,  # draws nothing from rng: the steps after it are unchanged
+    parking.create_parking,  # its own rng: the results step after it draws as before
     results.create_past_results,
 ]
 

@@ -10,5 +10,6 @@ from nitsys.entries import (  # noqa: E402, F401
     dashboard,
     entry_import,
     heats,
+    parking,
     payments,
 )

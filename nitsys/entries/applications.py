@@ -25,6 +25,7 @@ from nitsys.reports.download import download_response
 from nitsys.reports.entry_confirmation import entry_confirmation_pdf
 from nitsys.security import owned_or_404
 from nitsys.services import entries as entry_service
+from nitsys.services import parking
 
 HISTORY_LIMIT = 300
 
@@ -136,6 +137,7 @@ def meet(meet_id: int):
         remaining=entry_service.remaining_capacity(races),
         applications=applications,
         window=entry_window_state(meet, utcnow()),
+        parking_enabled=parking.settings_for(meet).enabled,
     )
 
 

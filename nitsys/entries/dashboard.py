@@ -10,6 +10,7 @@ from sqlalchemy.orm import joinedload
 from nitsys.entries import bp
 from nitsys.extensions import db
 from nitsys.models import Application, Meet
+from nitsys.services import parking
 
 RECENT_APPLICATIONS = 10
 
@@ -31,5 +32,9 @@ def dashboard():
         .limit(RECENT_APPLICATIONS)
     ).all()
     return render_template(
-        "entries/dashboard.html", user=current_user, upcoming=upcoming, applications=applications
+        "entries/dashboard.html",
+        user=current_user,
+        upcoming=upcoming,
+        applications=applications,
+        permits=parking.assigned_permits(current_user),
     )

@@ -27,6 +27,13 @@ from nitsys.models.heats import Heat, HeatSlot
 from nitsys.models.meets import BankAccount, Meet, Race
 from nitsys.models.news import BroadcastScope, MeetGuideline, Notice, NoticeCategory
 from nitsys.models.outbox import OutboxMessage
+from nitsys.models.parking import (
+    ParkingImport,
+    ParkingLot,
+    ParkingRequest,
+    ParkingSettings,
+    ParkingStatus,
+)
 from nitsys.models.payments import (
     ApplicationAdjustment,
     PaymentApproval,
@@ -68,6 +75,11 @@ __all__ = [
     "OutboxMessage",
     "OutboxStatus",
     "OwnedMixin",
+    "ParkingImport",
+    "ParkingLot",
+    "ParkingRequest",
+    "ParkingSettings",
+    "ParkingStatus",
     "PaymentApproval",
     "PaymentSlip",
     "PersonalBest",

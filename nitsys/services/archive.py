@@ -19,7 +19,7 @@ from nitsys.formatting import jst
 from nitsys.models import Meet, User
 from nitsys.models.base import utcnow
 from nitsys.reports.csv_files import write_csv
-from nitsys.services import export_pdfs, exports, payments, results, workbook
+from nitsys.services import export_pdfs, exports, parking, payments, results, workbook
 
 ARCHIVE_FOLDER = "archives"
 
@@ -45,6 +45,9 @@ def _parts(meet: Meet, by: User):
         f"payments_{meet.number or meet.id}.csv",
         lambda: write_csv(payments.export_payments(meet.id, by=by)),
     )
+    if parking.has_requests(meet):  # a meet without parking has nothing to list here
+        yield "parking", lambda: parking.export_parking_file(meet.id, by=by)
+        yield "parking_permits", lambda: parking.export_permits_file(meet.id, by=by)
 
 
 def archive_meet(

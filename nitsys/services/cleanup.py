@@ -49,6 +49,15 @@ def targets() -> list[Target]:
     imports = tables.get("entry_imports")
     if imports is not None and "expires_at" in imports.c:
         found.append(Target("期限切れの一括取込データ", imports, imports.c.expires_at < now))
+    parking_imports = tables.get("parking_imports")
+    if parking_imports is not None:
+        found.append(
+            Target(
+                "期限切れの駐車場割当の取込データ",
+                parking_imports,
+                parking_imports.c.expires_at < now,
+            )
+        )
     return found
 
 

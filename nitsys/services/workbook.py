@@ -29,6 +29,8 @@ from nitsys.models import (
     HeatSlot,
     Meet,
     Organization,
+    ParkingLot,
+    ParkingRequest,
     PaymentSlip,
     Race,
     User,
@@ -73,6 +75,10 @@ def _done(flag: bool, _hours: bool) -> str:
 def _time(hundredths: int | None, hours: bool) -> RaceTime | None:
     """A typed duration, so sorting puts 9:49.88 before 10:01.30 (text would not)."""
     return None if hundredths is None else RaceTime(hundredths, hours)
+
+
+def _clock(value, _hours: bool) -> str:
+    return value.strftime("%H:%M") if value is not None else ""
 
 
 @dataclass(frozen=True)
@@ -172,6 +178,24 @@ RESULT_FIELDS = [
     Field("着順", 6, HeatResult.place),
     Field("記録", 11, HeatResult.time, _time),
     Field("状態", 10, HeatResult.status, _label),
+]
+PARKING_FIELDS = [
+    Field("団体ID", 8, Organization.id),
+    Field("団体名", 28, Organization.name),
+    Field("状態", 8, ParkingRequest.status, _label),
+    Field("申請_大型バス", 8, ParkingRequest.large_bus),
+    Field("申請_マイクロ・中型バス", 8, ParkingRequest.medium_bus),
+    Field("申請_乗用車", 8, ParkingRequest.car),
+    Field("到着予定", 8, ParkingRequest.arrival_time, _clock),
+    Field("出発予定", 8, ParkingRequest.departure_time, _clock),
+    Field("運転者連絡先", 16, ParkingRequest.driver_phone),
+    Field("備考", 24, ParkingRequest.note),
+    Field("駐車場", 16, ParkingLot.name),
+    Field("許可証番号", 10, ParkingRequest.permit_number),
+    Field("大型バス", 8, ParkingRequest.assigned_large_bus),
+    Field("マイクロ・中型バス", 8, ParkingRequest.assigned_medium_bus),
+    Field("乗用車", 8, ParkingRequest.assigned_car),
+    Field("割当日時", 17, ParkingRequest.assigned_at),
 ]
 HEAT_COLUMNS = [
     Column("種目", 14),
@@ -308,6 +332,20 @@ def _heats(meet: Meet) -> Sheet:
     return Sheet("組", HEAT_COLUMNS, rows)
 
 
+def _parking(meet: Meet) -> Sheet | None:
+    """Requests and allocations; the sheet appears once a team has asked for parking."""
+    query = (
+        _select(PARKING_FIELDS)
+        .select_from(ParkingRequest)
+        .join(Organization, Organization.id == ParkingRequest.organization_id)
+        .outerjoin(ParkingLot, ParkingLot.id == ParkingRequest.lot_id)
+        .where(ParkingRequest.meet_id == meet.id)
+        .order_by(Organization.name_kana, ParkingRequest.id)
+    )
+    sheet = _sheet("駐車場", PARKING_FIELDS, query, meet)
+    return sheet if sheet.rows else None
+
+
 SHEETS: list[Callable[[Meet], Sheet | None]] = [
     _organizations,
     _athletes,
@@ -317,4 +355,5 @@ SHEETS: list[Callable[[Meet], Sheet | None]] = [
     _heats,
     _slots,
     _results,
+    _parking,
 ]
