@@ -11,7 +11,7 @@ from nitsys.domain.errors import NotFound, RuleViolation
 from nitsys.extensions import db
 from nitsys.models import OutboxMessage, OutboxStatus, Role
 from nitsys.security import role_required
-from nitsys.services import maintenance, system
+from nitsys.services import maintenance, pauses, system
 
 OUTBOX_PAGE_SIZE = 100
 
@@ -24,7 +24,24 @@ def system_page():
         status=system.status(),
         routines=system.routines(),
         contacts=system.contacts(),
+        pauses=pauses.states(),
     )
+
+
+@bp.post("/system/pauses/<feature>")
+@role_required(Role.STAFF)
+def toggle_pause(feature: str):
+    if feature not in pauses.FEATURES:
+        abort(404)
+    label = pauses.FEATURES[feature][0]
+    if request.form.get("paused") == "1":
+        pauses.pause(feature, request.form.get("message", ""), by=current_user)
+        flash(f"「{label}」を一時停止しました。", "warning")
+    else:
+        pauses.resume(feature, by=current_user)
+        flash(f"「{label}」を再開しました。", "success")
+    db.session.commit()
+    return redirect(url_for("admin.system_page", _anchor="pauses"))
 
 
 @bp.post("/system/maintenance")

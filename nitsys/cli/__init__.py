@@ -13,9 +13,12 @@ def register_commands(app: Flask) -> None:
         mail,
         meets,
         ops,
+        pauses,
         payments,
         results,
     )
 
     for module in (accounts, mail, demo, backup, ops, payments, heats, exports, meets, results):
+        module.register(app)
+    for module in (pauses,):
         module.register(app)

@@ -14,7 +14,7 @@ from nitsys.extensions import db
 from nitsys.models import Organization, OrganizationType, Role, User
 from nitsys.models.accounts import new_session_nonce
 from nitsys.models.base import utcnow
-from nitsys.services import audit, outbox
+from nitsys.services import audit, outbox, pauses
 
 RESET_MAX_AGE = 60 * 60  # one hour
 INVITATION_MAX_AGE = 7 * 24 * 60 * 60  # seven days
@@ -90,6 +90,7 @@ def _new_user(person: PersonDetails, **extra) -> User:
 
 def register_team(person: PersonDetails, organization: OrganizationDetails) -> User:
     """Create the organization and its first member (SPEC §1)."""
+    pauses.ensure_open("registration")
     name = organization.name.strip()
     taken = db.session.scalar(
         select(Organization.id).where(func.lower(Organization.name) == name.lower())
@@ -120,6 +121,7 @@ def register_team(person: PersonDetails, organization: OrganizationDetails) -> U
 
 
 def register_individual(person: PersonDetails, affiliation_name: str = "") -> User:
+    pauses.ensure_open("registration")
     user = _new_user(person, affiliation_name=affiliation_name.strip())
     db.session.flush()
     audit.record(user, "user.register", user, after={"email": user.email, "individual": True})
@@ -219,6 +221,7 @@ def read_invitation(token: str) -> tuple[Organization, str]:
 
 
 def accept_invitation(token: str, person: PersonDetails) -> User:
+    pauses.ensure_open("registration")
     organization, email = read_invitation(token)
     person.email = email
     user = _new_user(person, organization=organization)

@@ -31,7 +31,7 @@ from nitsys.formatting import TOKYO
 from nitsys.models import Athlete, AthleteImport, Gender, User
 from nitsys.models.base import utcnow
 from nitsys.reports.athlete_files import FileProblem, read_table
-from nitsys.services import audit
+from nitsys.services import audit, pauses
 
 IMPORT_LIFETIME = timedelta(hours=1)
 FIELDS = (
@@ -321,6 +321,7 @@ def _row_from_json(data: dict) -> PreviewRow:
 
 def preview_import(by: User, filename: str, data: bytes) -> AthleteImport:
     """Parse and check the file and keep its rows on the server; no athlete is written."""
+    pauses.ensure_open("athlete_import")
     try:
         layout, rows = parse_table(read_table(filename, data), today=today())
     except (FileProblem, LayoutError) as error:
@@ -397,6 +398,7 @@ def _new_athlete_values(by: User, values: Mapping[str, Any]) -> dict[str, Any]:
 
 def confirm_import(by: User, import_id: int, *, update_existing: bool) -> ImportCounts:
     """Write every good row in one transaction (the caller commits), then drop the staging."""
+    pauses.ensure_open("athlete_import")
     staged = get_import(by, import_id)
     counts = ImportCounts()
     new_athletes = []

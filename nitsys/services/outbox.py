@@ -21,6 +21,7 @@ from sqlalchemy import select
 from nitsys.extensions import db, mail
 from nitsys.models import OutboxMessage, OutboxStatus
 from nitsys.models.base import utcnow
+from nitsys.services import pauses
 
 log = logging.getLogger(__name__)
 
@@ -86,8 +87,12 @@ def _due_messages(limit: int):
 
 
 def deliver_due(limit: int = 50) -> tuple[int, int]:
-    """Send what is due; returns (sent, failed attempts). Commits after each message."""
+    """Send what is due; returns (sent, failed attempts). Commits after each message.
+
+    While mail delivery is paused (level 1) nothing is sent: messages wait in the outbox."""
     sent = failed = 0
+    if pauses.paused("mail_delivery") is not None:
+        return sent, failed
     for message in _due_messages(limit):
         if deliver(message):
             sent += 1
