@@ -3,6 +3,7 @@
 from nitsys.models.accounts import Organization, OwnedMixin, User
 from nitsys.models.athletes import Athlete, AthleteImport
 from nitsys.models.audit import AuditEvent
+from nitsys.models.back_office import OrganizationAlias, TeamNote
 from nitsys.models.entries import (
     Application,
     ApplicationStatus,
@@ -57,6 +58,7 @@ __all__ = [
     "HeatSlot",
     "Meet",
     "Organization",
+    "OrganizationAlias",
     "OrganizationType",
     "OutboxMessage",
     "OutboxStatus",
@@ -70,6 +72,7 @@ __all__ = [
     "Role",
     "SlipReview",
     "SystemSetting",
+    "TeamNote",
     "TimingProfileSetting",
     "User",
 ]
