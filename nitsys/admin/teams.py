@@ -12,6 +12,7 @@ from nitsys.extensions import db
 from nitsys.models import Meet, OrganizationType, Role, User
 from nitsys.security import role_required
 from nitsys.services import accounts, audit_log, teams
+from nitsys.services import team_merge as team_merge_service
 
 MAX_QUERY_LENGTH = 100
 
@@ -142,3 +143,56 @@ def user_reset_link(user_id: int):
         f"{user.email} にパスワード再設定リンクを送りました（1時間有効）。",
     )
     return _after_member_action(user)
+
+
+@bp.get("/teams/<int:team_id>/merge")
+@role_required(Role.STAFF)
+def team_merge_preview(team_id: int):
+    """Choose the team to keep, then see exactly what the merge will do."""
+    try:
+        merged = teams.get_team(team_id)
+    except NotFound:
+        abort(404)
+    query = request.args.get("q", "")[:MAX_QUERY_LENGTH]
+    keep_id = request.args.get("keep", type=int)
+    candidates = [
+        row.team
+        for row in teams.list_teams(query or merged.name[:4], active="1", limit=20)
+        if row.team.id != merged.id
+    ]
+    preview, keep, error = None, None, ""
+    if keep_id:
+        try:
+            preview = team_merge_service.plan(keep_id, merged.id)
+            keep = teams.get_team(keep_id)
+        except RuleViolation as refused:
+            error = refused.message
+    return render_template(
+        "admin/teams/merge.html", merged=merged, keep=keep, preview=preview,
+        candidates=candidates, query=query, error=error,
+    ), (422 if error else 200)  # fmt: skip
+
+
+@bp.post("/teams/<int:team_id>/merge")
+@role_required(Role.STAFF)
+def team_merge(team_id: int):
+    keep_id = request.form.get("keep", type=int)
+    if not keep_id:
+        abort(400)
+    try:
+        done = team_merge_service.merge(
+            keep_id, team_id, by=current_user, fingerprint=request.form.get("fingerprint", "")
+        )
+        db.session.commit()
+    except NotFound:
+        db.session.rollback()
+        abort(404)
+    except RuleViolation as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("admin.team_merge_preview", team_id=team_id, keep=keep_id))
+    if done.empty:
+        flash("この団体は既に統合済みです。変更はありません。", "warning")
+    else:
+        flash("団体を統合しました。統合元の名前は旧名として検索できます。", "success")
+    return redirect(url_for("admin.team_page", team_id=keep_id))

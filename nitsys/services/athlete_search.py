@@ -11,16 +11,27 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
 from nitsys.extensions import db
-from nitsys.models import Application, Athlete, Entry, HeatSlot, Race
+from nitsys.models import Athlete, Entry, EntryStatus, HeatSlot, Meet, Race
 from nitsys.services import runner_search
 
 LIMIT = 50
 
 
+@dataclass(frozen=True)
+class Entered:
+    """One entry of a found athlete, as the result line shows it."""
+
+    entry_id: int
+    meet_name: str
+    race_name: str
+    bib: int | None
+    status: EntryStatus
+
+
 @dataclass
 class Found:
     athlete: Athlete
-    entries: list[Entry]
+    entries: list[Entered]
 
 
 def search(text: str, *, meet_id: int | None = None, limit: int = LIMIT) -> list[Found]:
@@ -46,15 +57,14 @@ def search(text: str, *, meet_id: int | None = None, limit: int = LIMIT) -> list
     ).all()
     entered = defaultdict(list)
     if athletes:
-        for entry in db.session.scalars(
-            select(Entry)
+        rows = db.session.execute(
+            select(Entry.athlete_id, Entry.id, Meet.name, Race.name, HeatSlot.bib, Entry.status)
+            .join(Race, Race.id == Entry.race_id)
+            .join(Meet, Meet.id == Race.meet_id)
+            .outerjoin(HeatSlot, HeatSlot.entry_id == Entry.id)
             .where(Entry.athlete_id.in_([a.id for a in athletes]))
-            .options(
-                joinedload(Entry.race).joinedload(Race.meet),
-                joinedload(Entry.application).load_only(Application.number, Application.status),
-                joinedload(Entry.slot),
-            )
             .order_by(Entry.id.desc())
-        ):
-            entered[entry.athlete_id].append(entry)
+        )
+        for athlete_id, *line in rows:
+            entered[athlete_id].append(Entered(*line))
     return [Found(athlete, entered[athlete.id]) for athlete in athletes]

@@ -153,6 +153,20 @@ class RosterIndex:
         return None
 
 
+def same_people(
+    roster: Iterable[Athlete], others: Iterable[Athlete]
+) -> list[tuple[Athlete, Athlete]]:
+    """(other, the roster's athlete) for each of `others` the duplicate rule says is already on
+    `roster` (same JAAF ID, or same name and birth date)."""
+    index = RosterIndex(roster)
+    pairs = []
+    for other in others:
+        match = index.match(_values_of(other))
+        if match is not None:
+            pairs.append((other, match.athlete))
+    return pairs
+
+
 def _values_of(athlete: Athlete) -> dict[str, Any]:
     values = {name: getattr(athlete, name) for name in FIELDS}
     values["gender"] = athlete.gender.value

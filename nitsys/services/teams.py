@@ -7,6 +7,7 @@ Each page is one fixed set of queries: the list counts with grouped subqueries, 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
@@ -46,9 +47,16 @@ def focus_meet() -> Meet | None:
     return db.session.scalar(select(Meet).order_by(Meet.first_day.desc(), Meet.id.desc()).limit(1))
 
 
+LIST_COLUMNS = (
+    Organization.id, Organization.name, Organization.name_kana, Organization.short_name,
+    Organization.org_type, Organization.is_active, Organization.representative_name,
+    Organization.representative_phone,
+)  # fmt: skip
+
+
 @dataclass
 class TeamRow:
-    team: Organization
+    team: Any  # a row of LIST_COLUMNS (read like an Organization)
     members: int
     athletes: int
     applications: int = 0
@@ -89,7 +97,8 @@ def list_teams(
     """Teams matching the filters with their counts and `meet`'s applications (one query)."""
     members = _count_by_team(User.organization_id, User.is_active)
     athletes = _count_by_team(Athlete.organization_id, Athlete.is_active)
-    columns = [Organization, members.c.n, athletes.c.n]
+    # Columns, not entities: the list shows a few fields of up to 100 teams.
+    columns = [*LIST_COLUMNS, members.c.n, athletes.c.n]
     statement = (
         select(*columns)
         .outerjoin(members, members.c.team_id == Organization.id)
@@ -129,11 +138,14 @@ def list_teams(
         statement = statement.where(Organization.is_active.is_(active == "1"))
     statement = statement.order_by(Organization.name_kana, Organization.id).limit(limit)
     rows = []
+    width = len(LIST_COLUMNS)
     for row in db.session.execute(statement):
-        team_row = TeamRow(row[0], row[1] or 0, row[2] or 0)
+        counts = [n or 0 for n in row[width:]]
+        team_row = TeamRow(row, counts[0], counts[1])
         if meet is not None:
-            team_row.applications, team_row.paid = row[3] or 0, row[4] or 0
-            team_row.unpaid, team_row.under_review = row[5] or 0, row[6] or 0
+            team_row.applications, team_row.paid, team_row.unpaid, team_row.under_review = counts[
+                2:
+            ]
         rows.append(team_row)
     return rows
 
