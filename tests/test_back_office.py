@@ -122,7 +122,7 @@ def test_athlete_search_by_bib_in_a_meet(coach, runner):
     factories.make_heat_with_slots(race, [entry], bib=777)
     (found,) = athlete_search.search("７７７", meet_id=race.meet_id)
     assert found.athlete.id == entry.athlete_id
-    assert [e.id for e in found.entries] == [entry.id]
+    assert [(e.entry_id, e.bib) for e in found.entries] == [(entry.id, 777)]
     assert athlete_search.search("777", meet_id=race.meet_id + 1) == []
     assert athlete_search.search("1" * 30) == []  # too long for a bib: nothing, not a 500
 
