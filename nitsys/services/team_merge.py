@@ -219,7 +219,7 @@ def merge(keep_id: int, merged_id: int, *, by: User, fingerprint: str | None = N
     summary = {
         "merged": merged_id,
         "kept": keep_id,
-        **{label: n for label, n in current.moves + current.carried},
+        **dict(current.moves + current.carried),
         "same_athletes": current.same_athletes,
         "drafts": current.drafts,
     }
