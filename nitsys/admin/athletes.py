@@ -14,7 +14,7 @@ from nitsys.entries.athlete_forms import AthleteForm
 from nitsys.extensions import db
 from nitsys.models import Athlete, Entry, Meet, Race, Role
 from nitsys.security import role_required
-from nitsys.services import athlete_search, athletes, audit_log
+from nitsys.services import athlete_search, athletes, audit_log, privacy
 
 MAX_QUERY_LENGTH = 100
 
@@ -56,6 +56,7 @@ def _page(athlete: Athlete, form: AthleteForm, *, error: str = "", reason: str =
         reason=reason,
         history=history,
         changes=audit_log.changes,
+        erased=privacy.is_erased(athlete),
     )
 
 
@@ -81,4 +82,28 @@ def athlete_correct(athlete_id: int):
             form.show_errors(error.errors)
         return _page(_athlete(athlete_id), form, error=error.message, reason=reason), 422
     flash(f"{athlete.full_name} さんの登録内容を修正し、所属先に通知しました。", "success")
+    return redirect(url_for("admin.athlete_page", athlete_id=athlete.id))
+
+
+@bp.get("/athletes/<int:athlete_id>/erase")
+@role_required(Role.STAFF)
+def athlete_erase_confirm(athlete_id: int):
+    athlete = _athlete(athlete_id)
+    return render_template(
+        "admin/athletes/erase.html", athlete=athlete, removed=privacy.erasure_preview(athlete)
+    )
+
+
+@bp.post("/athletes/<int:athlete_id>/erase")
+@role_required(Role.STAFF)
+def athlete_erase(athlete_id: int):
+    athlete = _athlete(athlete_id)
+    if request.form.get("confirm") != "1":
+        flash("削除する内容を確認のうえ、確認欄にチェックを入れてください。", "error")
+        return redirect(url_for("admin.athlete_erase_confirm", athlete_id=athlete.id))
+    privacy.erase_athlete(athlete.id, by=current_user)
+    db.session.commit()
+    flash(
+        f"{athlete.full_name} さんの個人情報を削除しました。記録は氏名のみで残ります。", "success"
+    )
     return redirect(url_for("admin.athlete_page", athlete_id=athlete.id))

@@ -10,8 +10,10 @@ from nitsys.admin import bp
 from nitsys.domain.errors import NotFound, RuleViolation
 from nitsys.extensions import db
 from nitsys.models import Meet, OrganizationType, Role, User
+from nitsys.reports.athlete_files import XLSX_TYPE
+from nitsys.reports.download import download_response
 from nitsys.security import role_required
-from nitsys.services import accounts, audit_log, teams
+from nitsys.services import accounts, audit_log, privacy, teams
 from nitsys.services import team_merge as team_merge_service
 
 MAX_QUERY_LENGTH = 100
@@ -196,3 +198,15 @@ def team_merge(team_id: int):
     else:
         flash("団体を統合しました。統合元の名前は旧名として検索できます。", "success")
     return redirect(url_for("admin.team_page", team_id=keep_id))
+
+
+@bp.get("/teams/<int:team_id>/export.xlsx")
+@role_required(Role.STAFF)
+def team_export(team_id: int):
+    """Everything held about the team (個人情報保護法の開示請求), logged as an export."""
+    try:
+        data, filename = privacy.team_workbook(team_id, by=current_user)
+    except NotFound:
+        abort(404)
+    db.session.commit()
+    return download_response(data, filename, XLSX_TYPE)
