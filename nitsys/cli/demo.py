@@ -27,6 +27,8 @@ TABLE_LABELS = {
     "result_imports": "結果取込",
     "heat_results": "結果",
     "personal_bests": "自己ベスト",
+    "team_notes": "事務局メモ",
+    "organization_aliases": "団体の旧名",
 }
 
 

@@ -29,6 +29,7 @@ from werkzeug.security import generate_password_hash
 from nitsys.demo import (
     accounts,
     athletes,
+    back_office,
     entries,
     heats,
     meets,
@@ -55,6 +56,7 @@ STEPS: list[Step] = [
     heats.build_programme,
     timing_profiles.create_timing_profiles,
     results.create_past_results,
+    back_office.create_back_office,
 ]
 
 
