@@ -245,6 +245,8 @@ STAFF_POSTS = [
     "/admin/athletes/{athlete}/correct",
     "/admin/system/pauses/api",
     "/admin/users/{user}/role",
+    "/admin/teams/{team}/merge",
+    "/admin/athletes/{athlete}/erase",
 ]
 
 
@@ -257,6 +259,13 @@ def test_officials_get_403_on_every_change_here(client, login_as, coach, runner)
             == 403
         ), url
     assert outbox_to("a@b.jp") == [] and db.session.get(User, coach.id).is_active
+    assert db.session.get(type(runner), runner.id).jaaf_id == "12345678901"
+    for path in (
+        f"/admin/teams/{coach.organization_id}/export.xlsx",
+        "/admin/audit",
+        "/admin/audit.csv",
+    ):
+        assert client.get(path).status_code == 403, path
 
 
 # ---------------------------------------------------------------------------- audit log
@@ -318,3 +327,31 @@ def test_history_panel_of_an_object(client, login_as):
     panel = client.get("/admin/audit/history/heats/5").get_data(as_text=True)
     assert panel.count("heat.lock") == 2
     assert client.get("/admin/audit/history/passwords/5").status_code == 404
+
+
+def test_object_pages_offer_their_history_panel(client, login_as, coach):
+    application = factories.make_submitted_entries(coach, factories.make_race())
+    slip = payments.upload_slip(application.id, by=coach, data=png_bytes(), filename="a.png")
+    db.session.commit()
+    login_as("staff")
+    slip_page = client.get(f"/admin/payments/slips/{slip.id}").get_data(as_text=True)
+    assert f"/admin/audit/history/applications/{application.id}" in slip_page
+    meet_page = client.get(f"/admin/meets/{application.meet_id}").get_data(as_text=True)
+    assert f"/admin/audit/history/meets/{application.meet_id}" in meet_page
+    panel = client.get(f"/admin/audit/history/applications/{application.id}")
+    text = panel.get_data(as_text=True)
+    assert "application.submit" in text and "application.create" in text
+    login_as("official")
+    official_view = client.get(f"/admin/payments/slips/{slip.id}").get_data(as_text=True)
+    assert "/admin/audit/history/" not in official_view
+
+
+def test_role_change_with_a_reason_tells_the_person(client, login_as, coach):
+    login_as("staff")
+    client.post(
+        f"/admin/users/{coach.id}/role", data={"role": "official", "reason": "大会役員を担当"}
+    )
+    db.session.refresh(coach)
+    assert coach.role is Role.OFFICIAL
+    (mail,) = outbox_to(coach.email)
+    assert "役員" in mail.body_text and "大会役員を担当" in mail.body_text

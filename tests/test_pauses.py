@@ -200,3 +200,13 @@ def test_officials_cannot_pause(client, login_as):
     assert client.post("/admin/system/pauses/api", data={"paused": "1"}).status_code == 403
     assert pauses.paused("api") is None
     assert db.session.scalar(db.select(db.func.count()).select_from(OutboxMessage)) == 0
+
+
+def test_the_message_is_shown_where_the_feature_would_be(client, login_as, coach, race):
+    paused("registration", "登録は明朝まで停止中です。")
+    assert "登録は明朝まで停止中です。" in client.get("/auth/register").get_data(as_text=True)
+    paused("entry_editing", "エントリー編集を停止中")
+    login_as(coach)
+    page = client.get(f"/my/meets/{race.meet_id}").get_data(as_text=True)
+    assert "エントリー編集を停止中" in page
+    assert "登録は明朝まで" not in client.get("/my/athletes/import").get_data(as_text=True)

@@ -118,3 +118,10 @@ def retry_outbox(message_id: int):
     else:
         flash(f"{message.to_address} 宛てのメールを送信待ちに戻しました。", "success")
     return redirect(url_for("admin.outbox_list", status=request.args.get("status", "")))
+
+
+@bp.app_context_processor
+def feature_pause_helper():
+    """`feature_pause("slip_upload")` in any template: the pause (its message) or None, so a
+    paused feature says so where it would be, before anyone tries it."""
+    return {"feature_pause": pauses.paused}
