@@ -16,6 +16,7 @@ most queries any request ran. Targets (issue 16): audit first page and a filtere
 from __future__ import annotations
 
 import argparse
+import logging
 import secrets
 import statistics
 import tempfile
@@ -190,6 +191,7 @@ def main(argv: list[str] | None = None) -> int:
                 "ALLOWED_HOSTS": ["localhost"],
                 "TRUSTED_HOSTS": ["localhost"],
             })  # fmt: skip
+            logging.getLogger("nitsys.request").setLevel(logging.WARNING)
             try:
                 with app.app_context():
                     seconds = fill_audit(args.rows)

@@ -355,3 +355,13 @@ def test_role_change_with_a_reason_tells_the_person(client, login_as, coach):
     assert coach.role is Role.OFFICIAL
     (mail,) = outbox_to(coach.email)
     assert "役員" in mail.body_text and "大会役員を担当" in mail.body_text
+
+
+def test_people_without_a_team_are_managed_from_the_users_page(client, login_as):
+    login_as("staff")
+    official = factories.make_user(role="official", full_name="役員 三郎")
+    page = client.get("/admin/users?q=役員").get_data(as_text=True)
+    assert f"/admin/users/{official.id}/sessions/end" in page
+    response = client.post(f"/admin/users/{official.id}/sessions/end")
+    assert response.status_code == 302 and "/admin/users" in response.headers["Location"]
+    assert "すべての端末からログアウト" in outbox_to(official.email)[0].subject

@@ -300,6 +300,13 @@ def end_all_sessions(user: User, *, by: User) -> None:
     _require_staff(by)
     user.session_nonce = new_session_nonce()
     audit.record(by, "user.sessions_ended", user)
+    _tell(
+        user,
+        "すべての端末からログアウトしました",
+        "安全のため、事務局があなたのアカウントをすべての端末からログアウトさせました。"
+        "もう一度ログインしてください。",
+        "",
+    )
 
 
 def set_active(by: User, user: User, active: bool, *, reason: str = "") -> None:

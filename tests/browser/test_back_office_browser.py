@@ -59,6 +59,7 @@ def test_staff_back_office_pages_fit_a_phone(page, browser_login, slip, viewport
         "/admin/athletes?q=やまだ",
         "/admin/audit",
         "/admin/system",
+        "/admin/users",
     ):
         page.goto(path)
         assert page.evaluate(NO_HORIZONTAL_SCROLL), (
