@@ -32,7 +32,7 @@ def audit_page():
     actor = request.args.get("actor", "")
     try:
         filters, actor = _filters()
-        before = audit_log._int(request.args.get("before", ""), "ページ")
+        before = audit_log.read_int(request.args.get("before", ""), "ページ")
     except RuleViolation as error:
         return render_template(
             "admin/audit/list.html", error=error.message, filters=audit_log.Filters(),

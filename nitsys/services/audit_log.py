@@ -51,11 +51,11 @@ class Filters:
     def from_args(cls, args: Mapping[str, str]) -> Filters:
         """Read the page's query string; anything malformed is a RuleViolation (shown, 422)."""
         return cls(
-            actor_id=_int(args.get("actor_id", ""), "操作者"),
+            actor_id=read_int(args.get("actor_id", ""), "操作者"),
             action=(args.get("action") or "").strip()[:60],
             object_type=(args.get("object_type") or "").strip()[:40],
-            object_id=_int(args.get("object_id", ""), "対象ID"),
-            meet_id=_int(args.get("meet_id", ""), "大会"),
+            object_id=read_int(args.get("object_id", ""), "対象ID"),
+            meet_id=read_int(args.get("meet_id", ""), "大会"),
             since=_day(args.get("since", ""), "開始日"),
             until=_day(args.get("until", ""), "終了日"),
         )
@@ -68,7 +68,7 @@ class Filters:
         return bool(self.as_args())
 
 
-def _int(text: str, label: str) -> int | None:
+def read_int(text: str, label: str) -> int | None:
     text = (text or "").strip()
     if not text:
         return None
