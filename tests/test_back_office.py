@@ -135,7 +135,7 @@ def test_search_page_shows_team_and_entries(client, login_as, runner):
 
 def test_staff_correct_an_athlete_for_the_team(client, login_as, runner, coach):
     staff = login_as("staff")
-    form = {f"fix-{k}": v for k, v in _form_of(runner).items()}
+    form = {f"fix-{k}": v for k, v in form_of(runner).items()}
     refused = client.post(
         f"/admin/athletes/{runner.id}/correct", data={**form, "fix-birth_date": "2003-04-02"}
     )
@@ -164,12 +164,12 @@ def test_staff_correct_an_athlete_for_the_team(client, login_as, runner, coach):
 def test_correction_refuses_a_duplicate_within_the_team(app, runner, coach):
     other = factories.make_athlete(coach, jaaf_id="99999999999")
     staff = factories.make_user(role="staff")
-    raw = {**_form_of(other), "jaaf_id": runner.jaaf_id}
+    raw = {**form_of(other), "jaaf_id": runner.jaaf_id}
     with pytest.raises(athletes.AthleteInvalid, match="既に登録"):
         athletes.correct_on_behalf(staff, other.id, raw, reason="訂正")
 
 
-def _form_of(athlete) -> dict:
+def form_of(athlete) -> dict:
     return {
         "last_name": athlete.last_name, "first_name": athlete.first_name,
         "last_name_kana": athlete.last_name_kana, "first_name_kana": athlete.first_name_kana,

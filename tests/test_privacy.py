@@ -12,6 +12,7 @@ from nitsys.extensions import db
 from nitsys.models import AuditEvent, Entry
 from nitsys.services import athletes, privacy
 from tests import factories
+from tests.test_back_office import form_of
 
 
 def test_team_export_holds_members_athletes_entries_payments_and_audit(client, login_as):
@@ -53,7 +54,7 @@ def test_erase_an_athlete_keeps_the_entries_under_the_name(client, login_as):
     application = factories.make_submitted_entries(coach, factories.make_race())
     entry = application.entries[0]
     athlete = entry.athlete
-    athletes.update_athlete(coach, athlete.id, {**_raw(athlete), "grade": "3"})
+    athletes.update_athlete(coach, athlete.id, {**form_of(athlete), "grade": "3"})
     db.session.commit()
     jaaf_id, name = athlete.jaaf_id, athlete.full_name
     login_as("staff")
@@ -79,14 +80,3 @@ def test_erase_an_athlete_keeps_the_entries_under_the_name(client, login_as):
     assert "個人情報削除済み" in page and "1900" not in page
     # Erasing again changes nothing.
     assert privacy.erase_athlete(athlete.id, by=factories.make_user(role="staff")) is athlete
-
-
-def _raw(athlete) -> dict:
-    return {
-        "last_name": athlete.last_name, "first_name": athlete.first_name,
-        "last_name_kana": athlete.last_name_kana, "first_name_kana": athlete.first_name_kana,
-        "last_name_en": athlete.last_name_en, "first_name_en": athlete.first_name_en,
-        "gender": athlete.gender.value, "birth_date": athlete.birth_date.isoformat(),
-        "grade": athlete.grade, "pref": athlete.pref_code, "jaaf_id": athlete.jaaf_id,
-        "nationality": athlete.nationality,
-    }  # fmt: skip

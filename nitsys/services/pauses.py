@@ -11,7 +11,6 @@ worker check it at their single entry point.
 from __future__ import annotations
 
 import logging
-import time
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -112,13 +111,7 @@ def _read_fresh() -> dict[str, Pause]:
 
 def current() -> dict[str, Pause]:
     """The paused features as this process sees them (at most 1 s old)."""
-    cache = current_app.extensions.setdefault(CACHE, {})
-    ttl = current_app.config.get("MAINTENANCE_CACHE_SECONDS", 1.0)
-    now = time.monotonic()
-    if "pauses" not in cache or now - cache["read_at"] >= ttl:
-        cache["pauses"] = _read_fresh()
-        cache["read_at"] = now
-    return cache["pauses"]
+    return settings.cached(CACHE, _read_fresh)
 
 
 def forget_cached() -> None:
