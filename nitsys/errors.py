@@ -33,9 +33,11 @@ MESSAGES = {
 }
 
 
-def render_error(status: int, detail: str | None = None, headers: dict | None = None):
-    title, message = MESSAGES.get(status, MESSAGES[500])
-    message = detail or message
+def render_error(
+    status: int, detail: str | None = None, headers: dict | None = None, *, title: str = ""
+):
+    default_title, message = MESSAGES.get(status, MESSAGES[500])
+    title, message = title or default_title, detail or message
     headers = dict(headers or {})
     if is_htmx():
         # Keep the page as it is and say what went wrong in a toast.

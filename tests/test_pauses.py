@@ -149,6 +149,7 @@ def test_public_start_lists_and_results_answer_503_with_the_message(client, race
         response = client.get(path)
         assert response.status_code == 503
         assert "結果は準備中です。" in response.get_data(as_text=True)
+        assert "公開を停止" in response.get_data(as_text=True)
     assert client.get("/").status_code == 200  # the home page is not part of it
 
 

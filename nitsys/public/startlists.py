@@ -20,7 +20,7 @@ def published_meet(meet_id: int) -> Meet:
     the staff's message while public start lists/results are paused)."""
     pause = pauses.paused("public_results")
     if pause is not None:
-        abort(make_response(render_error(503, pause.message)))
+        abort(make_response(render_error(503, pause.message, title="ただいま公開を停止しています")))
     meet = db.session.get(Meet, meet_id)
     if meet is None or not meet.is_published:
         abort(404)
