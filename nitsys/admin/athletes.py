@@ -12,9 +12,9 @@ from nitsys.admin import bp
 from nitsys.domain.errors import RuleViolation
 from nitsys.entries.athlete_forms import AthleteForm
 from nitsys.extensions import db
-from nitsys.models import Athlete, Entry, Meet, Race, Role
+from nitsys.models import Athlete, Entry, Race, Role
 from nitsys.security import role_required
-from nitsys.services import athlete_search, athletes, audit_log, privacy
+from nitsys.services import athlete_search, athletes, audit_log, privacy, teams
 
 MAX_QUERY_LENGTH = 100
 
@@ -25,7 +25,7 @@ def athlete_search_page():
     query = request.args.get("q", "")[:MAX_QUERY_LENGTH]
     meet_id = request.args.get("meet", type=int)
     found = athlete_search.search(query, meet_id=meet_id) if query.strip() else None
-    meets = db.session.scalars(select(Meet).order_by(Meet.first_day.desc())).all()
+    meets = teams.meet_choices()
     return render_template(
         "admin/athletes/search.html", query=query, meet_id=meet_id, found=found, meets=meets
     )

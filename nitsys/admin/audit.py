@@ -8,10 +8,10 @@ from flask_login import current_user
 from nitsys.admin import bp
 from nitsys.domain.errors import RuleViolation
 from nitsys.extensions import db
-from nitsys.models import Meet, Role
+from nitsys.models import Role
 from nitsys.reports.download import download_response
 from nitsys.security import role_required
-from nitsys.services import accounts, audit_log
+from nitsys.services import accounts, audit_log, teams
 
 
 def _filters() -> tuple[audit_log.Filters, str]:
@@ -46,7 +46,7 @@ def audit_page():
 
 
 def _meets():
-    return db.session.scalars(db.select(Meet).order_by(Meet.first_day.desc())).all()
+    return teams.meet_choices()
 
 
 @bp.get("/audit.csv")

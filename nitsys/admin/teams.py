@@ -24,7 +24,7 @@ MAX_QUERY_LENGTH = 100
 def team_list():
     query = request.args.get("q", "")[:MAX_QUERY_LENGTH]
     meet_id = request.args.get("meet", type=int)
-    meet = db.session.get(Meet, meet_id) if meet_id else teams.focus_meet()
+    meet = db.session.get(Meet, meet_id) if meet_id else teams.focus_meet()  # .id, .name
     rows = teams.list_teams(
         query,
         org_type=request.args.get("type", ""),

@@ -36,15 +36,23 @@ LIST_LIMIT = 100
 MAX_NOTE_LENGTH = 2000
 
 
-def focus_meet() -> Meet | None:
-    """ "This meet" of the list: the next meet to be held, else the latest one."""
+def focus_meet():
+    """ "This meet" of the list (id and name): the next meet to be held, else the latest one."""
     today = utcnow().date()
-    upcoming = db.session.scalar(
-        select(Meet).where(Meet.last_day >= today).order_by(Meet.first_day, Meet.id).limit(1)
-    )
+    columns = select(Meet.id, Meet.name)
+    upcoming = db.session.execute(
+        columns.where(Meet.last_day >= today).order_by(Meet.first_day, Meet.id).limit(1)
+    ).first()
     if upcoming is not None:
         return upcoming
-    return db.session.scalar(select(Meet).order_by(Meet.first_day.desc(), Meet.id.desc()).limit(1))
+    return db.session.execute(
+        columns.order_by(Meet.first_day.desc(), Meet.id.desc()).limit(1)
+    ).first()
+
+
+def meet_choices():
+    """(id, name) of every meet, newest first, for the pages' meet selectors."""
+    return db.session.execute(select(Meet.id, Meet.name).order_by(Meet.first_day.desc())).all()
 
 
 LIST_COLUMNS = (
@@ -91,7 +99,7 @@ def list_teams(
     *,
     org_type: str = "",
     active: str = "",
-    meet: Meet | None = None,
+    meet=None,
     limit: int = LIST_LIMIT,
 ) -> list[TeamRow]:
     """Teams matching the filters with their counts and `meet`'s applications (one query)."""
