@@ -7,7 +7,7 @@ from io import BytesIO
 import pytest
 
 from nitsys.extensions import db
-from nitsys.models import AuditEvent, OutboxMessage, OutboxStatus
+from nitsys.models import AuditEvent, Entry, OutboxMessage, OutboxStatus
 from nitsys.services import accounts, athletes, entries, outbox, pauses, payments
 from tests import factories, ops_fixtures
 from tests.test_payments_service import png_bytes
@@ -211,3 +211,30 @@ def test_the_message_is_shown_where_the_feature_would_be(client, login_as, coach
     page = client.get(f"/my/meets/{race.meet_id}").get_data(as_text=True)
     assert "エントリー編集を停止中" in page
     assert "登録は明朝まで" not in client.get("/my/athletes/import").get_data(as_text=True)
+
+
+def test_the_mail_worker_command_sends_nothing_while_paused(cli):
+    outbox.enqueue("b@example.jp", "mail_test", subject="テスト")
+    db.session.commit()
+    assert cli("pause", "on", "mail_delivery").exit_code == 0
+    pauses.forget_cached()
+    assert cli("mail-worker", "--once").exit_code == 0
+    assert db.session.scalar(db.select(OutboxMessage.status)) is OutboxStatus.PENDING
+    assert cli("pause", "off", "mail_delivery").exit_code == 0
+    pauses.forget_cached()
+    assert cli("mail-worker", "--once").exit_code == 0
+    assert db.session.scalar(db.select(OutboxMessage.status)) is OutboxStatus.SENT
+
+
+def test_entry_editor_over_htmx_shows_the_message_and_adds_nothing(client, login_as, coach, race):
+    athlete = factories.make_athlete(coach)
+    paused("entry_editing", "ただいま入力を止めています。")
+    login_as(coach)
+    response = client.post(
+        f"/my/meets/{race.meet_id}/entry",
+        data={"athlete_id": athlete.id, "race_id": race.id, "declared_time": "15:00.00"},
+        headers=HTMX,
+    )
+    assert response.status_code == 422
+    assert "ただいま入力を止めています。" in response.get_data(as_text=True)
+    assert db.session.scalar(db.select(db.func.count()).select_from(Entry)) == 0
