@@ -365,3 +365,14 @@ def test_people_without_a_team_are_managed_from_the_users_page(client, login_as)
     response = client.post(f"/admin/users/{official.id}/sessions/end")
     assert response.status_code == 302 and "/admin/users" in response.headers["Location"]
     assert "すべての端末からログアウト" in outbox_to(official.email)[0].subject
+
+
+def test_audit_log_links_filter_by_actor_and_action(client, login_as):
+    staff = login_as("staff")
+    audit.record(staff, "team.note", object_type="organizations", object_id=1)
+    _events(2, action="heat.lock")
+    page = client.get("/admin/audit").get_data(as_text=True)
+    assert f"/admin/audit?actor_id={staff.id}" in page and "/admin/audit?action=heat.lock" in page
+    by_actor = client.get(f"/admin/audit?actor_id={staff.id}").get_data(as_text=True)
+    assert "team.note" in by_actor and "heat.lock</code>" not in by_actor
+    assert f'name="actor_id" value="{staff.id}"' in by_actor  # kept when the form is sent again

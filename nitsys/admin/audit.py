@@ -18,7 +18,7 @@ def _filters() -> tuple[audit_log.Filters, str]:
     """The filters of the query string; an actor may be typed as an email address."""
     args = request.args.to_dict()
     actor = args.get("actor", "").strip()[:254]
-    if actor and not args.get("actor_id"):
+    if actor:  # a typed address wins over an actor chosen by a link
         user = accounts.find_user_by_email(actor)
         if user is None:
             raise RuleViolation(f"「{actor}」というユーザーは見つかりません。")
