@@ -136,9 +136,15 @@ def states() -> list[tuple[str, str, Pause | None]]:
     return [(feature, label, now.get(feature)) for feature, (label, _) in FEATURES.items()]
 
 
+def _locked_value() -> dict:
+    """The switches, with their row locked: two staff pausing two features at once keep both."""
+    row = db.session.get(SystemSetting, KEY, with_for_update=True)
+    return dict(row.value or {}) if row is not None else {}
+
+
 def pause(feature: str, message: str = "", *, by: User | None) -> Pause:
     _check_feature(feature)
-    value = dict(settings.read(KEY) or {})
+    value = _locked_value()
     entry = {
         "message": (message or "").strip()[:300] or FEATURES[feature][1],
         "since": utcnow().isoformat(),
@@ -153,7 +159,7 @@ def pause(feature: str, message: str = "", *, by: User | None) -> Pause:
 
 def resume(feature: str, *, by: User | None) -> None:
     _check_feature(feature)
-    value = dict(settings.read(KEY) or {})
+    value = _locked_value()
     before = value.pop(feature, None)
     if before is None:
         return
