@@ -376,3 +376,23 @@ def test_audit_log_links_filter_by_actor_and_action(client, login_as):
     by_actor = client.get(f"/admin/audit?actor_id={staff.id}").get_data(as_text=True)
     assert "team.note" in by_actor and "heat.lock</code>" not in by_actor
     assert f'name="actor_id" value="{staff.id}"' in by_actor  # kept when the form is sent again
+
+
+def test_a_day_range_keeps_rows_written_out_of_order_at_its_edges(app):
+    from datetime import timedelta
+
+    midnight = datetime(2026, 5, 2, tzinfo=TOKYO)
+    offsets = [-90, 0.5, -0.5, 1, 86399.5, 86400.2, 86399.9]  # seconds from the day's start
+    for n, seconds in enumerate(offsets):
+        audit.record(None, "test.edge", object_type="meets", object_id=n)
+        db.session.flush()
+        db.session.execute(
+            db.update(AuditEvent)
+            .where(AuditEvent.object_id == n, AuditEvent.action == "test.edge")
+            .values(at=midnight + timedelta(seconds=seconds))
+        )
+    db.session.commit()
+    page = audit_log.page(
+        audit_log.Filters.from_args({"since": "2026-05-02", "until": "2026-05-02"})
+    )
+    assert sorted(e.object_id for e in page.events) == [1, 3, 4, 6]

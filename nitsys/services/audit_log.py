@@ -104,10 +104,47 @@ def _statement(filters: Filters):
     if filters.meet_id is not None:
         statement = statement.where(AuditEvent.meet_id == filters.meet_id)
     if filters.since is not None:
-        statement = statement.where(AuditEvent.at >= _start_of(filters.since))
+        since = _start_of(filters.since)
+        statement = statement.where(AuditEvent.at >= since)
+        older = _last_id_before(since)
+        if older is not None:
+            statement = statement.where(AuditEvent.id > older)
     if filters.until is not None:
-        statement = statement.where(AuditEvent.at < _start_of(filters.until + timedelta(days=1)))
+        until = _start_of(filters.until + timedelta(days=1))
+        statement = statement.where(AuditEvent.at < until)
+        newer = _first_id_after(until)
+        if newer is not None:
+            statement = statement.where(AuditEvent.id < newer)
     return statement
+
+
+# Rows are numbered as they are written, so a time range is also a range of ids — which every
+# keyset index (…, id) can seek, while `at` alone would be read for the whole range and sorted.
+# The id bounds are rows a minute clear of the range (two seeks on `at`): rows written in the
+# same instant may be numbered in either order, never a minute apart. `at` keeps it exact.
+ID_BOUND_MARGIN = timedelta(minutes=1)
+
+
+def _last_id_before(since: datetime) -> int | None:
+    """An id below every row at or after `since` (None when no row is older)."""
+    found = db.session.scalar(
+        select(AuditEvent.id)
+        .where(AuditEvent.at < since - ID_BOUND_MARGIN)
+        .order_by(AuditEvent.at.desc())
+        .limit(1)
+    )
+    return found
+
+
+def _first_id_after(until: datetime) -> int | None:
+    """An id above every row before `until` (None when no row is newer)."""
+    found = db.session.scalar(
+        select(AuditEvent.id)
+        .where(AuditEvent.at >= until + ID_BOUND_MARGIN)
+        .order_by(AuditEvent.at)
+        .limit(1)
+    )
+    return found
 
 
 @dataclass
