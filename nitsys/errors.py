@@ -39,14 +39,15 @@ def render_error(
     detail: str | None = None,
     headers: dict | None = None,
     *,
+    title: str = "",
     maintenance: maintenance.MaintenanceState | None = None,
 ):
     from nitsys.api.problems import is_api_request, problem_response
 
     if is_api_request():  # the JSON API answers problem details, never a page
         return problem_response(status, detail, headers=headers)
-    title, message = MESSAGES.get(status, MESSAGES[500])
-    message = detail or message
+    default_title, message = MESSAGES.get(status, MESSAGES[500])
+    title, message = title or default_title, detail or message
     headers = dict(headers or {})
     if is_htmx():
         # Keep the page as it is and say what went wrong in a toast.

@@ -18,6 +18,7 @@ from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.routing import IntegerConverter
 from wtforms import IntegerField
 
+from nitsys.api.problems import is_api_request
 from nitsys.domain.numbers import DB_INT_MAX, bounded_int, fits_db_int
 from nitsys.errors import render_error
 from nitsys.extensions import db
@@ -68,7 +69,11 @@ def _has_nul(values) -> bool:
 
 
 def refuse_malformed_input():
-    """before_request: a NUL anywhere in the path, query or form, or an overlong query, is 400."""
+    """before_request: a NUL anywhere in the path, query or form, or an overlong query, is 400.
+
+    The JSON API checks its own input (`nitsys/api/framework.py`) and answers 422 problems."""
+    if is_api_request():
+        return None
     if "\x00" in request.path or _has_nul(request.args):
         return _bad_request()
     if any(len(value) > MAX_QUERY_VALUE for _, values in request.args.lists() for value in values):

@@ -167,3 +167,20 @@ def test_cli_seeds_an_empty_database_once(app):
     assert "staff@demo.nitsys.jp" in skipped.output  # a newcomer who missed them sees logins
     assert db.session.scalar(select(func.count(Athlete.id))) == athletes
     assert db.session.scalar(select(func.count(Race.id))) == 16
+
+
+def test_demo_has_a_team_registered_twice_for_the_merge_page(seeded):
+    from nitsys.models import TeamNote
+    from nitsys.services import team_merge
+
+    duplicate = db.session.scalar(
+        select(Organization).where(
+            Organization.representative_email == "coach-duplicate@demo.nitsys.jp"
+        )
+    )
+    original = db.session.scalar(
+        select(Organization).where(Organization.name == duplicate.name.removesuffix("陸上競技部"))
+    )
+    preview = team_merge.plan(original.id, duplicate.id)
+    assert [c.kind for c in preview.conflicts] == ["同じ選手", "同じ選手"]
+    assert db.session.scalar(select(func.count(TeamNote.id))) == 3

@@ -5,6 +5,8 @@ from flask import Blueprint
 bp = Blueprint("admin", __name__)
 
 from nitsys.admin import (  # noqa: E402, F401
+    athletes,
+    audit,
     checkin,
     entry_review,
     export_jobs,
@@ -17,6 +19,7 @@ from nitsys.admin import (  # noqa: E402, F401
     payments,
     results,
     system,
+    teams,
     timing_profiles,
     users,
     workbook,

@@ -13,7 +13,7 @@ from nitsys.extensions import db
 from nitsys.models import OutboxMessage, OutboxStatus, Role
 from nitsys.models.exports import EXPORT_KIND_LABELS
 from nitsys.security import role_required
-from nitsys.services import export_jobs, maintenance, system
+from nitsys.services import export_jobs, maintenance, pauses, system
 
 OUTBOX_PAGE_SIZE = 100
 
@@ -30,7 +30,24 @@ def system_page():
         job_labels=EXPORT_KIND_LABELS,
         queue_kind=tasks.queue_kind(),
         storage_name=storage.current().describe(),
+        pauses=pauses.states(),
     )
+
+
+@bp.post("/system/pauses/<feature>")
+@role_required(Role.STAFF)
+def toggle_pause(feature: str):
+    if feature not in pauses.FEATURES:
+        abort(404)
+    label = pauses.FEATURES[feature][0]
+    if request.form.get("paused") == "1":
+        pauses.pause(feature, request.form.get("message", ""), by=current_user)
+        flash(f"「{label}」を一時停止しました。", "warning")
+    else:
+        pauses.resume(feature, by=current_user)
+        flash(f"「{label}」を再開しました。", "success")
+    db.session.commit()
+    return redirect(url_for("admin.system_page", _anchor="pauses"))
 
 
 @bp.post("/system/maintenance")
@@ -107,3 +124,10 @@ def retry_outbox(message_id: int):
     else:
         flash(f"{message.to_address} 宛てのメールを送信待ちに戻しました。", "success")
     return redirect(url_for("admin.outbox_list", status=request.args.get("status", "")))
+
+
+@bp.app_context_processor
+def feature_pause_helper():
+    """`feature_pause("slip_upload")` in any template: the pause (its message) or None, so a
+    paused feature says so where it would be, before anyone tries it."""
+    return {"feature_pause": pauses.paused}

@@ -43,7 +43,7 @@ def change_role(user_id: int):
     except ValueError:
         abort(400)
     try:
-        accounts.change_role(current_user, user, role)
+        accounts.change_role(current_user, user, role, reason=request.form.get("reason", "")[:200])
         db.session.commit()
     except RuleViolation as error:
         db.session.rollback()

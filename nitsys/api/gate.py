@@ -1,7 +1,4 @@
-"""The one gate every API request passes (before_request), the error handlers and CORS.
-
-A switch that pauses the API (issue #16's feature pauses) belongs in :func:`api_gate`.
-"""
+"""The one gate every API request passes (before_request), the error handlers and CORS."""
 
 from __future__ import annotations
 
@@ -12,7 +9,7 @@ from nitsys.api.problems import Problem, problem_response
 from nitsys.api.spec import spec
 from nitsys.domain.errors import NotFound, RuleViolation
 from nitsys.extensions import csrf, db
-from nitsys.services import tokens
+from nitsys.services import pauses, tokens
 
 # The API never trusts the session cookie, so a cross-site form cannot use it: no CSRF token.
 csrf.exempt(bp)
@@ -24,7 +21,9 @@ INVALID_TOKEN = "アクセストークンが無効です（期限切れ・取り
 
 @bp.before_request
 def api_gate():
-    """Body size, object ids in range, and the bearer token (never the session cookie)."""
+    """The API pause, body size, object ids in range, and the bearer token (never the
+    session cookie)."""
+    refuse_if_paused("api")
     limit = current_app.config.get("API_MAX_BODY_BYTES", DEFAULT_MAX_BODY)
     request.max_content_length = limit
     if request.content_length is not None and request.content_length > limit:
@@ -48,6 +47,13 @@ def api_gate():
     return None
 
 
+def refuse_if_paused(feature: str) -> None:
+    """503 with the staff's message while `feature` is paused (level 1 of the runbook)."""
+    paused = pauses.paused(feature)
+    if paused is not None:
+        raise Problem(503, paused.message, headers={"Retry-After": "600"})
+
+
 def api_user():
     return g.api_token.user
 
@@ -63,6 +69,8 @@ def rule_violation(error: RuleViolation):
     db.session.rollback()
     if isinstance(error, NotFound):
         return problem_response(404, error.message)
+    if isinstance(error, pauses.FeaturePaused):
+        return problem_response(503, error.message, headers={"Retry-After": "600"})
     errors = [{"field": error.field, "message": error.message}] if error.field else []
     extra = getattr(error, "errors", None)
     if isinstance(extra, dict):

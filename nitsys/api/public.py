@@ -6,6 +6,7 @@ from flask import current_app
 
 from nitsys.api import schemas
 from nitsys.api.framework import conditional
+from nitsys.api.gate import refuse_if_paused
 from nitsys.api.problems import Problem
 from nitsys.api.spec import spec
 from nitsys.domain.entry_window import entry_window_state
@@ -25,6 +26,8 @@ def _meet_or_404(meet_id: int) -> Meet:
 
 
 def _race_or_404(meet_id: int, race_id: int) -> tuple[Meet, Race]:
+    """A published race (start lists and results: closed while they are paused)."""
+    refuse_if_paused("public_results")
     found = public_api.published_race(meet_id, race_id)
     if found is None:
         raise Problem(404, NOT_FOUND)

@@ -13,6 +13,7 @@ def register_commands(app: Flask) -> None:
         mail,
         meets,
         ops,
+        pauses,
         payments,
         results,
         worker,
@@ -21,3 +22,4 @@ def register_commands(app: Flask) -> None:
     for module in (accounts, mail, demo, backup, ops, payments, heats, exports, meets, results):
         module.register(app)
     worker.register(app)
+    pauses.register(app)

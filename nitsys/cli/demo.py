@@ -35,6 +35,8 @@ TABLE_LABELS = {
     "parking_settings": "駐車場設定",
     "parking_lots": "駐車場",
     "parking_requests": "駐車場申請",
+    "team_notes": "事務局メモ",
+    "organization_aliases": "団体の旧名",
 }
 
 

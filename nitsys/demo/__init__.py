@@ -30,6 +30,7 @@ from nitsys.demo import (
     accounts,
     api_tokens,
     athletes,
+    back_office,
     entries,
     heats,
     meets,
@@ -61,6 +62,7 @@ STEPS: list[Step] = [
     news.create_notices,  # draws nothing from rng: the steps after it are unchanged
     parking.create_parking,  # its own rng: the results step after it draws as before
     results.create_past_results,
+    back_office.create_back_office,
 ]
 
 

@@ -4,6 +4,7 @@ from nitsys.models.accounts import Organization, OwnedMixin, User
 from nitsys.models.api_tokens import ApiToken
 from nitsys.models.athletes import Athlete, AthleteImport
 from nitsys.models.audit import AuditEvent
+from nitsys.models.back_office import OrganizationAlias, TeamNote
 from nitsys.models.entries import (
     Application,
     ApplicationStatus,
@@ -71,6 +72,7 @@ __all__ = [
     "Notice",
     "NoticeCategory",
     "Organization",
+    "OrganizationAlias",
     "OrganizationType",
     "OutboxMessage",
     "OutboxStatus",
@@ -89,6 +91,7 @@ __all__ = [
     "Role",
     "SlipReview",
     "SystemSetting",
+    "TeamNote",
     "TimingProfileSetting",
     "User",
 ]

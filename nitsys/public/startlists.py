@@ -4,17 +4,23 @@ Only what the programme prints is shown: name, kana, team, bib, heat, position, 
 never birth dates or JAAF IDs.
 """
 
-from flask import abort, render_template, request
+from flask import abort, make_response, render_template, request
 
+from nitsys.errors import render_error
 from nitsys.extensions import db
 from nitsys.models import Meet, Race
 from nitsys.public import bp
-from nitsys.services import heats
+from nitsys.services import heats, pauses
 
 MAX_SEARCH_LENGTH = 50
 
 
 def published_meet(meet_id: int) -> Meet:
+    """The published meet of every public start list and results page (404 otherwise; 503 with
+    the staff's message while public start lists/results are paused)."""
+    pause = pauses.paused("public_results")
+    if pause is not None:
+        abort(make_response(render_error(503, pause.message, title="ただいま公開を停止しています")))
     meet = db.session.get(Meet, meet_id)
     if meet is None or not meet.is_published:
         abort(404)

@@ -14,7 +14,7 @@ from nitsys.extensions import db
 from nitsys.models import Organization, OrganizationType, Role, User
 from nitsys.models.accounts import new_session_nonce
 from nitsys.models.base import utcnow
-from nitsys.services import audit, outbox
+from nitsys.services import audit, outbox, pauses
 
 RESET_MAX_AGE = 60 * 60  # one hour
 INVITATION_MAX_AGE = 7 * 24 * 60 * 60  # seven days
@@ -113,6 +113,7 @@ def _new_user(person: PersonDetails, **extra) -> User:
 
 def register_team(person: PersonDetails, organization: OrganizationDetails) -> User:
     """Create the organization and its first member (SPEC §1)."""
+    pauses.ensure_open("registration")
     name = organization.name.strip()
     taken = db.session.scalar(
         select(Organization.id).where(func.lower(Organization.name) == name.lower())
@@ -143,6 +144,7 @@ def register_team(person: PersonDetails, organization: OrganizationDetails) -> U
 
 
 def register_individual(person: PersonDetails, affiliation_name: str = "") -> User:
+    pauses.ensure_open("registration")
     user = _new_user(person, affiliation_name=affiliation_name.strip())
     db.session.flush()
     audit.record(user, "user.register", user, after={"email": user.email, "individual": True})
@@ -211,19 +213,31 @@ def invite_member(by: User, email: str) -> None:
     """Mail a signed, expiring link that lets a colleague join `by`'s organization."""
     if by.organization is None:
         raise RuleViolation("個人参加のアカウントからは招待できません。")
+    _invite(by, by.organization, email)
+
+
+def invite_to_team(by: User, organization: Organization, email: str) -> None:
+    """Staff invite (or invite again) someone to a team on its behalf (the same link)."""
+    _require_staff(by)
+    if not organization.is_active:
+        raise RuleViolation("無効になっている団体には招待できません。")
+    _invite(by, organization, email)
+
+
+def _invite(by: User, organization: Organization, email: str) -> None:
     email = _ensure_email_free(email)
-    token = _serializer("invitation").dumps(
-        {"org": by.organization_id, "email": email, "by": by.id}
-    )
+    if "@" not in email or len(email) > 254:
+        raise RuleViolation("メールアドレスが正しくありません。", field="email")
+    token = _serializer("invitation").dumps({"org": organization.id, "email": email, "by": by.id})
     outbox.enqueue(
         email,
         "invitation",
-        subject=f"{by.organization.name} への招待",
+        subject=f"{organization.name} への招待",
         inviter=by,
-        organization=by.organization,
+        organization=organization,
         link=_external_url("auth.accept_invitation", token=token),
     )
-    audit.record(by, "organization.invite", by.organization, after={"email": email})
+    audit.record(by, "organization.invite", organization, after={"email": email})
 
 
 def read_invitation(token: str) -> tuple[Organization, str]:
@@ -242,6 +256,7 @@ def read_invitation(token: str) -> tuple[Organization, str]:
 
 
 def accept_invitation(token: str, person: PersonDetails) -> User:
+    pauses.ensure_open("registration")
     organization, email = read_invitation(token)
     person.email = email
     user = _new_user(person, organization=organization)
@@ -274,24 +289,98 @@ def end_sessions(user: User) -> None:
     user.session_nonce = new_session_nonce()
 
 
-def change_role(by: User, user: User, role: Role) -> None:
+def _require_staff(by: User) -> None:
+    if not by.is_staff:
+        raise RuleViolation("この操作ができるのは管理者だけです。")
+
+
+def _ensure_not_last_staff(user: User, message: str) -> None:
+    """Refuse to take away the last active staff account (locked, so two staff at once
+    cannot each remove the other)."""
+    if user.role is not Role.STAFF or not user.is_active:
+        return
+    staff_ids = db.session.scalars(
+        select(User.id).where(User.role == Role.STAFF, User.is_active).with_for_update()
+    ).all()
+    if len(staff_ids) <= 1:
+        raise RuleViolation(message)
+
+
+def change_role(by: User, user: User, role: Role, *, reason: str = "") -> None:
     """Staff give or take the official/staff role; the last staff account cannot step down."""
     if not by.is_staff:
         raise RuleViolation("権限を変更できるのは管理者だけです。")
     if user.role is role:
         return
-    if user.role is Role.STAFF:
-        staff_count = db.session.scalar(
-            select(func.count()).select_from(User).where(User.role == Role.STAFF, User.is_active)
-        )
-        if staff_count <= 1:
-            raise RuleViolation(
-                "最後の管理者の権限は外せません。先に別の管理者を指定してください。"
-            )
+    _ensure_not_last_staff(
+        user, "最後の管理者の権限は外せません。先に別の管理者を指定してください。"
+    )
     before = {"role": user.role.value}
     user.role = role
-    user.session_nonce = new_session_nonce()  # sign the user out of old sessions
-    audit.record(by, "user.role_change", user, before=before, after={"role": role.value})
+    end_sessions(user)  # old sessions carry the old role
+    after = {"role": role.value, **({"reason": reason.strip()} if reason.strip() else {})}
+    audit.record(by, "user.role_change", user, before=before, after=after)
+    _tell(user, "権限が変更されました", f"権限が「{role.label}」に変更されました。", reason)
+
+
+def end_all_sessions(user: User, *, by: User) -> None:
+    """Sign `user` out of every browser and device (their session ids carry the nonce)."""
+    _require_staff(by)
+    end_sessions(user)
+    audit.record(by, "user.sessions_ended", user)
+    _tell(
+        user,
+        "すべての端末からログアウトしました",
+        "安全のため、事務局があなたのアカウントをすべての端末からログアウトさせました。"
+        "もう一度ログインしてください。",
+        "",
+    )
+
+
+def set_active(by: User, user: User, active: bool, *, reason: str = "") -> None:
+    """Staff deactivate (sign out, refuse logins) or reactivate an account."""
+    _require_staff(by)
+    if user.is_active is active:
+        return
+    if not active:
+        _ensure_not_last_staff(
+            user, "最後の管理者は無効にできません。先に別の管理者を指定してください。"
+        )
+        if user.id == by.id:
+            raise RuleViolation("自分自身のアカウントは無効にできません。")
+        end_sessions(user)
+    user.is_active = active
+    after = {"is_active": active, **({"reason": reason.strip()} if reason.strip() else {})}
+    audit.record(
+        by, "user.reactivate" if active else "user.deactivate", user,
+        before={"is_active": not active}, after=after,
+    )  # fmt: skip
+    if active:
+        _tell(
+            user,
+            "アカウントが再開されました",
+            "アカウントが再び利用できるようになりました。",
+            reason,
+        )
+    else:
+        _tell(user, "アカウントが停止されました", "アカウントが停止され、ログインできなくなりました。", reason)  # fmt: skip
+
+
+def send_reset_link(user: User, *, by: User) -> None:
+    """Staff mail a person the ordinary one-hour password-reset link."""
+    _require_staff(by)
+    if not user.is_active:
+        raise RuleViolation(
+            "停止中のアカウントには再設定リンクを送れません。先に再開してください。"
+        )
+    request_password_reset(user.email)
+    audit.record(by, "user.reset_link_sent", user)
+
+
+def _tell(user: User, subject: str, what: str, reason: str) -> None:
+    outbox.enqueue(
+        user.email, "account_changed", subject=subject, user=user, what=what, reason=reason.strip()
+    )
 
 
 def create_staff(email: str, password: str, full_name: str = "管理者") -> User:

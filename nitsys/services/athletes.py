@@ -31,7 +31,7 @@ from nitsys.formatting import TOKYO
 from nitsys.models import Athlete, AthleteImport, Gender, User
 from nitsys.models.base import utcnow
 from nitsys.reports.athlete_files import FileProblem, read_table
-from nitsys.services import audit
+from nitsys.services import audit, outbox, pauses
 
 IMPORT_LIFETIME = timedelta(hours=1)
 FIELDS = (
@@ -153,6 +153,20 @@ class RosterIndex:
         return None
 
 
+def same_people(
+    roster: Iterable[Athlete], others: Iterable[Athlete]
+) -> list[tuple[Athlete, Athlete]]:
+    """(other, the roster's athlete) for each of `others` the duplicate rule says is already on
+    `roster` (same JAAF ID, or same name and birth date)."""
+    index = RosterIndex(roster)
+    pairs = []
+    for other in others:
+        match = index.match(_values_of(other))
+        if match is not None:
+            pairs.append((other, match.athlete))
+    return pairs
+
+
 def _values_of(athlete: Athlete) -> dict[str, Any]:
     values = {name: getattr(athlete, name) for name in FIELDS}
     values["gender"] = athlete.gender.value
@@ -227,6 +241,63 @@ def update_athlete(
         audit.record(
             by, "athlete.update", athlete, before=before, after=audit.snapshot(athlete, *FIELDS)
         )
+    return athlete, checked.warnings
+
+
+@dataclass(frozen=True)
+class _Owner:
+    """The owner of an athlete as `Athlete.owned_by` reads a user (team, or the individual)."""
+
+    organization_id: int | None
+    id: int | None
+
+
+def correct_on_behalf(
+    by: User, athlete_id: int, raw: Mapping[str, Any], *, reason: str
+) -> tuple[Athlete, list[Issue]]:
+    """Staff correct an athlete for its team: the roster form's rules and duplicate check
+    within the owner, a required reason in the audit row, and the owner told by mail."""
+    if not by.is_staff:
+        raise RuleViolation("選手情報を代理で修正できるのは管理者だけです。")
+    reason = (reason or "").replace("\x00", "").strip()
+    if not reason:
+        raise RuleViolation("修正の理由を入力してください。", field="reason")
+    athlete = db.session.get(Athlete, athlete_id)
+    if athlete is None:
+        raise NotFound()
+    if not athlete.is_active:
+        raise RuleViolation("登録解除された選手は修正できません。")
+    checked = check(_Owner(athlete.organization_id, athlete.owner_user_id), raw, athlete=athlete)
+    if checked.errors:
+        raise AthleteInvalid(checked)
+    before = audit.snapshot(athlete, *FIELDS)
+    if not _apply(athlete, checked.values):
+        return athlete, checked.warnings
+    after = audit.snapshot(athlete, *FIELDS)
+    audit.record(
+        by, "athlete.staff_correction", athlete, before=before, after={**after, "reason": reason}
+    )
+    changes = [
+        (FIELD_LABELS.get(name, name), before[name], after[name])
+        for name in FIELDS
+        if before[name] != after[name]
+    ]
+    if athlete.organization is not None:
+        to, name = (
+            athlete.organization.representative_email,
+            athlete.organization.representative_name,
+        )
+    else:
+        to, name = athlete.owner_user.email, athlete.owner_user.full_name
+    outbox.enqueue(
+        to,
+        "athlete_corrected",
+        subject=f"選手情報を事務局で修正しました（{athlete.full_name}）",
+        name=name,
+        athlete=athlete,
+        changes=changes,
+        reason=reason,
+    )
     return athlete, checked.warnings
 
 
@@ -321,6 +392,7 @@ def _row_from_json(data: dict) -> PreviewRow:
 
 def preview_import(by: User, filename: str, data: bytes) -> AthleteImport:
     """Parse and check the file and keep its rows on the server; no athlete is written."""
+    pauses.ensure_open("athlete_import")
     try:
         layout, rows = parse_table(read_table(filename, data), today=today())
     except (FileProblem, LayoutError) as error:
@@ -397,6 +469,7 @@ def _new_athlete_values(by: User, values: Mapping[str, Any]) -> dict[str, Any]:
 
 def confirm_import(by: User, import_id: int, *, update_existing: bool) -> ImportCounts:
     """Write every good row in one transaction (the caller commits), then drop the staging."""
+    pauses.ensure_open("athlete_import")
     staged = get_import(by, import_id)
     counts = ImportCounts()
     new_athletes = []

@@ -32,7 +32,7 @@ from nitsys.models import (
 )
 from nitsys.models.base import utcnow
 from nitsys.models.entries import CAPACITY_STATUSES, WITHDRAWABLE_STATUSES
-from nitsys.services import audit, outbox
+from nitsys.services import audit, outbox, pauses
 from nitsys.services.conflicts import refused_on_conflict
 
 ENTRY_FIELDS = ("athlete_id", "race_id", "declared_time", "personal_best", "note", "status")
@@ -77,6 +77,7 @@ def check_window(
     meet: Meet, by: User, *, now: datetime | None = None, override: bool = False
 ) -> bool:
     """Refuse outside the entry window; True when an official's override was used."""
+    pauses.ensure_open("entry_editing")
     if not meet.is_published:
         raise RuleViolation("この大会は公開されていません。")
     state = entry_window_state(meet, now or utcnow())
@@ -350,6 +351,7 @@ def update_entry(
 
 def remove_entry(by: User, entry_id: int) -> Application:
     """Delete a draft row (submitted entries are withdrawn instead, never deleted)."""
+    pauses.ensure_open("entry_editing")
     entry = _owned_entry(entry_id, by)
     _require_draft(entry)
     application = entry.application

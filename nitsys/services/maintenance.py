@@ -9,7 +9,6 @@ stopped too, because a restore may overwrite what they enter meanwhile.
 from __future__ import annotations
 
 import logging
-import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -72,13 +71,7 @@ def _read_fresh() -> MaintenanceState:
 
 def current() -> MaintenanceState:
     """The state as this process sees it (at most MAINTENANCE_CACHE_SECONDS old)."""
-    cache = current_app.extensions.setdefault("nitsys_maintenance", {})
-    ttl = current_app.config.get("MAINTENANCE_CACHE_SECONDS", 1.0)
-    now = time.monotonic()
-    if "state" not in cache or now - cache["read_at"] >= ttl:
-        cache["state"] = _read_fresh()
-        cache["read_at"] = now
-    return cache["state"]
+    return settings.cached("nitsys_maintenance", _read_fresh)
 
 
 def _forget_cached() -> None:

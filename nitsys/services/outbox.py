@@ -21,6 +21,7 @@ from sqlalchemy import select
 from nitsys.extensions import db, mail
 from nitsys.models import OutboxMessage, OutboxStatus
 from nitsys.models.base import utcnow
+from nitsys.services import pauses
 
 log = logging.getLogger(__name__)
 
@@ -95,8 +96,11 @@ def deliver_due(limit: int = 50) -> tuple[int, int]:
     Each message is claimed, sent and committed in its own transaction: the row lock is held
     from the claim to the commit that marks it sent, so with several workers a message is
     delivered exactly once (claiming a batch and committing after each would free the rest).
+    While mail delivery is paused (level 1) nothing is sent: messages wait in the outbox.
     """
     sent = failed = 0
+    if pauses.paused("mail_delivery") is not None:
+        return sent, failed
     tried: set[int] = set()
     while len(tried) < limit:
         message = _claim_next(tried)

@@ -47,7 +47,7 @@ from nitsys.models import (
 )
 from nitsys.models.base import utcnow
 from nitsys.models.payments import MAX_SLIP_BYTES
-from nitsys.services import audit, outbox, runner_search
+from nitsys.services import audit, outbox, pauses, runner_search
 from nitsys.services.conflicts import refused_on_conflict
 from nitsys.services.entries import contact_for
 
@@ -214,6 +214,7 @@ def upload_slip(
     payer_name: str = "",
 ) -> PaymentSlip:
     """Keep a new slip and put the application under review (from awaiting payment only)."""
+    pauses.ensure_open("slip_upload")
     application = lock_application(application_id)
     if not application.is_owned_by(by):
         raise NotFound()
