@@ -56,7 +56,8 @@ def test_nans21v_csv_in_cp932_shows_exactly_which_rows_import(app):
     assert {n for n, row in rows.items() if row.status == "new"} == {2, 3, 8}
     assert issues(rows[4]) == [
         ("性別", "性別は M/F または 男/女 で入力してください。"),
-        ("生年月日", "生年月日は 2004-05-01 や 2004/5/1 の形で入力してください。"),
+        # A date that does not exist is said so, not sent back to a format (issue 13, item 11).
+        ("生年月日", "2005年13月40日という日付はありません。日付を確認してください。"),
     ]
     assert issues(rows[5]) == [("JAAF ID", "JAAF ID が2行目と重複しています。")]
     assert issues(rows[7])[0][0] == "生年月日" and "5歳" in issues(rows[7])[0][1]
