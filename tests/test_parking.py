@@ -425,6 +425,7 @@ def test_workbook_and_archive_carry_the_parking_data(app, setup, tmp_path):
 
     from openpyxl import load_workbook
 
+    from nitsys import storage
     from nitsys.services import archive, workbook
 
     staff, meet, _, teams = setup
@@ -435,7 +436,8 @@ def test_workbook_and_archive_carry_the_parking_data(app, setup, tmp_path):
     assert rows[1][1:3] == ("日本体育大学", "割当済") and "P-001" in rows[1]
     app.config["BACKUP_DIR"] = str(tmp_path)
     result = archive.archive_meet(meet.id, by=staff)
-    names = zipfile.ZipFile(result.path).namelist()
+    stored = storage.current().get(archive.key_of(result.filename))
+    names = zipfile.ZipFile(io.BytesIO(stored)).namelist()
     assert any(n.startswith("parking_") and n.endswith(".csv") for n in names)
     assert any(n.startswith("駐車許可証_") for n in names)
 

@@ -1,7 +1,7 @@
 """parking: settings, lots, requests and allocations, import staging
 
 Revision ID: 0007_parking
-Revises: 0005_news
+Revises: 0006_news
 Create Date: 2026-12-04 16:49:06.621640
 
 """
@@ -13,7 +13,7 @@ import nitsys.models.base
 
 # revision identifiers, used by Alembic.
 revision = '0007_parking'
-down_revision = '0005_news'
+down_revision = '0006_news'
 branch_labels = None
 depends_on = None
 

@@ -1,6 +1,6 @@
 """task queue: export jobs count their attempts (a job whose worker died is queued again)
 
-Revision ID: 0009_tasks
+Revision ID: 0004_tasks
 Revises: 0003_results_exports
 Create Date: 2026-12-04 17:10:00
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0009_tasks'
+revision = '0004_tasks'
 down_revision = '0003_results_exports'
 branch_labels = None
 depends_on = None

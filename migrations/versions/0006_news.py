@@ -1,7 +1,7 @@
 """news
 
-Revision ID: 0005_news
-Revises: 0008_api_tokens
+Revision ID: 0006_news
+Revises: 0005_api_tokens
 Create Date: 2026-12-04 16:49:41.029196
 
 """
@@ -12,8 +12,8 @@ import nitsys.models.base
 
 
 # revision identifiers, used by Alembic.
-revision = '0005_news'
-down_revision = '0008_api_tokens'
+revision = '0006_news'
+down_revision = '0005_api_tokens'
 branch_labels = None
 depends_on = None
 

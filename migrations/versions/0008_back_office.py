@@ -1,6 +1,6 @@
 """back office
 
-Revision ID: 0006_back_office
+Revision ID: 0008_back_office
 Revises: 0007_parking
 Create Date: 2026-12-04 16:50:09.700547
 
@@ -12,7 +12,7 @@ import nitsys.models.base
 
 
 # revision identifiers, used by Alembic.
-revision = '0006_back_office'
+revision = '0008_back_office'
 down_revision = '0007_parking'
 branch_labels = None
 depends_on = None

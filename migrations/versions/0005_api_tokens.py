@@ -1,7 +1,7 @@
 """api tokens
 
-Revision ID: 0008_api_tokens
-Revises: 0009_tasks
+Revision ID: 0005_api_tokens
+Revises: 0004_tasks
 Create Date: 2026-12-04 16:50:18.286890
 
 """
@@ -12,8 +12,8 @@ import nitsys.models.base
 
 
 # revision identifiers, used by Alembic.
-revision = '0008_api_tokens'
-down_revision = '0009_tasks'
+revision = '0005_api_tokens'
+down_revision = '0004_tasks'
 branch_labels = None
 depends_on = None
 
