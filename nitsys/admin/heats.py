@@ -127,7 +127,9 @@ def programme_race_publish(race_id: int):
 # --- heats (HTMX) --------------------------------------------------------------------------
 
 
-def _heat_cards(affected: list[Heat], *, error: RuleViolation | None = None):
+def _heat_cards(
+    affected: list[Heat], *, error: RuleViolation | None = None, moved_slot_id: int | None = None
+):
     """Every affected heat as an out-of-band card (opened, runners loaded), plus the message."""
     race = affected[0].race
     times = heats.heat_times(race, heats.race_heats(race.id))
@@ -138,20 +140,34 @@ def _heat_cards(affected: list[Heat], *, error: RuleViolation | None = None):
         heat_count=len(times),
         times=times,
         error=error,
+        moved_slot_id=moved_slot_id,
     )
 
 
-def _heat_edit(heat: Heat, action, *args, **kwargs):
-    """Run an edit; answer HTMX with the affected cards, a plain form with a redirect."""
+def _heat_edit(heat: Heat, action, *args, moved: HeatSlot | None = None, **kwargs):
+    """Run an edit; answer HTMX with the affected cards, a plain form with a redirect.
+
+    For a move (`moved`), the answer names the runner and the heat they went to, and the
+    moved row is highlighted in its new heat."""
     result, error = run_as_current_user(action, *args, **kwargs)
     affected = [heat] if error is not None else _as_heats(result)
+    message = "変更しました。"
+    if moved is not None and error is None:
+        db.session.refresh(moved)
+        message = f"{moved.entry.athlete.full_name}を第{moved.heat.number}組へ移動しました。"
     if not is_htmx():
-        _flash_outcome(error, "変更しました。")
+        _flash_outcome(error, message)
         return _back_to_race(heat.race_id)
     db.session.expire_all()
-    body = _heat_cards([db.session.get(Heat, h.id) for h in affected], error=error)
+    body = _heat_cards(
+        [db.session.get(Heat, h.id) for h in affected],
+        error=error,
+        moved_slot_id=moved.id if moved is not None else None,
+    )
     if error is not None:
         return body, FAILED, trigger(toast=error.message, level="error")
+    if moved is not None:
+        return body, trigger(toast=message)
     return body
 
 
@@ -220,4 +236,6 @@ def programme_slot_move(slot_id: int):
     if to_heat is None and to_number is None:
         abort(400)
     position = request.form.get("position", type=int)
-    return _heat_edit(slot.heat, heats.move_slot, slot.id, to_heat, position, to_number=to_number)
+    return _heat_edit(
+        slot.heat, heats.move_slot, slot.id, to_heat, position, to_number=to_number, moved=slot
+    )

@@ -1,0 +1,207 @@
+"""Every page a role uses, on a 390×844 phone: no sideways scroll, every tap target in the
+main content at least 44 px tall, and each page reachable from the role's navigation.
+
+One small dataset built with the factories (a meet with two races, heats with bibs, a
+submitted application with a slip, a draft) serves the whole module. Screenshots of each page
+are written to test-results/phone/ (gitignored) for a person to look at.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from nitsys.extensions import db
+from nitsys.models import RaceGender
+from nitsys.services import entries as entry_service
+from nitsys.services import payments
+from tests import factories
+from tests.browser.helpers import PHONE
+from tests.test_payments_service import png_bytes
+
+pytestmark = pytest.mark.browser
+
+SHOTS = Path(__file__).resolve().parents[2] / "test-results" / "phone"
+
+# Elements a finger taps, visible, inside <main>; the ones shorter than 44 px are reported.
+SHORT_TARGETS = """() => {
+  const picks = 'a[href], button, [role=button], select, input[type=submit], summary';
+  return [...document.querySelectorAll('main ' + picks.split(', ').join(', main '))]
+    .filter(el => el.offsetParent !== null && !el.closest('[hidden]'))
+    .filter(el => { const r = el.getBoundingClientRect(); return r.width > 0 && r.height < 43.5; })
+    .map(el => `${el.tagName.toLowerCase()} "${(el.textContent || el.value || '').trim()
+      .slice(0, 24)}" ${Math.round(el.getBoundingClientRect().height)}px`);
+}"""
+PAGE_WIDTH = "document.scrollingElement.scrollWidth"
+# What sticks out on the right, named for the failure message.
+TOO_WIDE = """() => [...document.querySelectorAll('main *')]
+  .filter(el => el.getBoundingClientRect().right > window.innerWidth + 1)
+  .slice(0, 4).map(el => `${el.tagName.toLowerCase()}.${el.className}`)"""
+
+
+@pytest.fixture
+def site(app):
+    official = factories.make_user("official")
+    staff = factories.make_user("staff")
+    coach = factories.make_user()
+    meet = factories.make_meet(number=330, fee_per_entry=1000)
+    men = factories.make_race(meet, max_entries=60, heat_capacity=3)
+    women = factories.make_race(meet, distance=3000, gender=RaceGender.FEMALE)
+    for _ in range(3):
+        factories.make_confirmed_entries(men, [85000, 86000, 87000, 88000])
+    from nitsys.services import heats
+
+    heats.generate_heats(men.id, by=official)
+    heats.assign_bibs(meet.id, by=official)
+    db.session.commit()
+    submitted = factories.make_submitted_entries(coach, women, count=2)
+    slip = payments.upload_slip(
+        submitted.id,
+        by=coach,
+        data=png_bytes(),
+        filename="slip.png",
+        declared_amount=2000,
+        payer_name="ニッタイ タロウ",
+    )
+    db.session.commit()
+    athlete = factories.make_athlete(coach, last_name="駒沢", first_name="一郎")
+    draft = entry_service.add_entry(
+        coach, meet_id=meet.id, athlete_id=athlete.id, race_id=men.id, declared_time="14:50.00"
+    )
+    db.session.commit()
+    return {
+        "official": official,
+        "staff": staff,
+        "coach": coach,
+        "meet": meet,
+        "men": men,
+        "submitted": submitted,
+        "draft": draft.application_id,
+        "slip": slip,
+        "athlete": athlete,
+        "heat": heats.race_heats(men.id)[0],
+    }
+
+
+def participant_pages(s) -> list[str]:
+    meet, app_id = s["meet"].id, s["submitted"].id
+    return [
+        "/my/",
+        "/my/athletes",
+        "/my/athletes/new",
+        f"/my/athletes/{s['athlete'].id}/edit",
+        "/my/meets",
+        f"/my/meets/{meet}",
+        f"/my/meets/{meet}/entry",
+        f"/my/meets/{meet}/heats",
+        "/my/entries",
+        f"/my/applications/{app_id}",
+        f"/my/applications/{app_id}/payment",
+        f"/my/applications/{s['draft']}/submit",
+        "/auth/profile",
+    ]
+
+
+def official_pages(s) -> list[str]:
+    meet = s["meet"].id
+    return [
+        "/my/",
+        "/admin/meets",
+        f"/admin/meets/{meet}",
+        "/admin/payments",
+        f"/admin/payments/slips/{s['slip'].id}",
+        f"/admin/meets/{meet}/entry-review",
+        f"/admin/meets/{meet}/programme",
+        f"/admin/programme/races/{s['men'].id}",
+        "/admin/checkin",
+        f"/admin/meets/{meet}/checkin",
+        f"/admin/meets/{meet}/results",
+    ]
+
+
+def staff_pages(s) -> list[str]:
+    meet = s["meet"].id
+    return [
+        "/my/",
+        f"/admin/meets/{meet}/edit",
+        f"/admin/meets/{meet}/races/new",
+        f"/admin/meets/{meet}/exports",
+        f"/admin/meets/{meet}/exports/timing-profiles",
+        "/admin/users",
+        "/admin/system",
+        "/admin/outbox",
+        "/admin/bank-accounts",
+    ]
+
+
+ROLES = {
+    "coach": participant_pages,
+    "official": official_pages,
+    "staff": staff_pages,
+}
+
+
+def shoot(page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+@pytest.mark.parametrize("role", list(ROLES))
+def test_every_page_of_a_role_fits_a_phone_with_big_tap_targets(
+    new_page, browser_login, site, role
+):
+    page = new_page(PHONE)
+    browser_login(page, site[role])
+    problems = []
+    for path in ROLES[role](site):
+        response = page.goto(path)
+        page.wait_for_load_state("networkidle")
+        assert response.ok, f"{path}: {response.status}"
+        shoot(page, f"{role}{path.replace('/', '_')}")
+        width = page.evaluate(PAGE_WIDTH)
+        if width != PHONE["width"]:
+            problems.append(f"{path}: the page is {width}px wide: {page.evaluate(TOO_WIDE)}")
+        short = page.evaluate(SHORT_TARGETS)
+        if short:
+            problems.append(f"{path}: targets under 44px: {short[:6]}")
+    assert not problems, "\n".join(problems)
+
+
+TABLET = {"width": 768, "height": 1024}
+
+
+@pytest.mark.parametrize("size", [PHONE, TABLET], ids=["phone", "tablet"])
+def test_official_moves_a_runner_between_heats_on_a_phone_or_tablet(
+    new_page, browser_login, site, size
+):
+    page = new_page(size)
+    browser_login(page, site["official"])
+    first, second = heats_of(site["men"])[:2]
+    page.goto(f"/admin/programme/races/{site['men'].id}")
+    page.wait_for_load_state("networkidle")
+    with page.expect_response(lambda response: f"/programme/heats/{first.id}" in response.url):
+        page.locator(f"#heat-{first.id} summary").click()
+    name = first.slots[0].entry.athlete.full_name
+    row = page.locator(f"#heat-{first.id} tr", has_text=name)
+    expect(row).to_be_visible()
+    assert page.evaluate(PAGE_WIDTH) == size["width"]
+    assert page.evaluate(SHORT_TARGETS) == []
+    shoot(page, f"heat-builder-{size['width']}")
+
+    row.get_by_label("移動先の組番号").fill("2")
+    row.get_by_role("button", name="組へ移動").click()
+    expect(page.locator("#toasts")).to_contain_text(f"{name}を第2組へ移動しました")
+    expect(page.locator(f"#heat-{second.id} summary")).to_contain_text("4名")
+    expect(page.locator(f"#heat-{first.id} summary")).to_contain_text("2名")
+    moved = page.locator(f"#heat-{second.id} tr.just-moved")
+    expect(moved).to_contain_text(name)
+    assert page.evaluate(PAGE_WIDTH) == size["width"]
+    shoot(page, f"heat-builder-moved-{size['width']}")
+
+
+def heats_of(race):
+    from nitsys.services import heats
+
+    return heats.race_heats(race.id)
