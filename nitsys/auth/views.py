@@ -44,6 +44,13 @@ def _safe_next(target: str | None) -> str:
         and not urlsplit(target).netloc
     ):
         return target
+    return home_url()
+
+
+def home_url() -> str:
+    """Where a logged-in person starts: officials and staff on their desk home."""
+    if current_user.is_authenticated and current_user.is_official:
+        return url_for("admin.home")
     return url_for("entries.dashboard")
 
 
@@ -77,7 +84,7 @@ def _log_in(user) -> None:
 @limiter.limit("5 per minute", methods=["POST"], key_func=_submitted_email, deduct_when=_is_failure)
 def login():
     if current_user.is_authenticated:
-        return redirect(url_for("entries.dashboard"))
+        return redirect(home_url())
     form = LoginForm()
     if form.validate_on_submit():
         user = accounts.authenticate(form.email.data, form.password.data)

@@ -18,7 +18,7 @@ from nitsys.models import RaceGender
 from nitsys.services import entries as entry_service
 from nitsys.services import payments
 from tests import factories
-from tests.browser.helpers import PHONE
+from tests.browser.helpers import DESKTOP, PHONE
 from tests.test_payments_service import png_bytes
 
 pytestmark = pytest.mark.browser
@@ -107,7 +107,7 @@ def participant_pages(s) -> list[str]:
 def official_pages(s) -> list[str]:
     meet = s["meet"].id
     return [
-        "/my/",
+        "/admin/",
         "/admin/meets",
         f"/admin/meets/{meet}",
         "/admin/payments",
@@ -124,7 +124,7 @@ def official_pages(s) -> list[str]:
 def staff_pages(s) -> list[str]:
     meet = s["meet"].id
     return [
-        "/my/",
+        "/admin/",
         f"/admin/meets/{meet}/edit",
         f"/admin/meets/{meet}/races/new",
         f"/admin/meets/{meet}/exports",
@@ -205,3 +205,73 @@ def heats_of(race):
     from nitsys.services import heats
 
     return heats.race_heats(race.id)
+
+
+# One line: every item of the bar overlaps every other vertically.
+# The pages a role goes to from its navigation (the others are steps of a journey: a race's
+# heats from the programme, the payment page from the application).
+DESTINATIONS = {
+    "coach": lambda s: [
+        "/my/",
+        "/my/athletes",
+        "/my/meets",
+        f"/my/meets/{s['meet'].id}",
+        f"/my/meets/{s['meet'].id}/entry",
+        "/my/entries",
+        f"/my/applications/{s['submitted'].id}",
+        "/auth/profile",
+    ],
+    "official": lambda s: [
+        "/admin/",
+        "/admin/meets",
+        f"/admin/meets/{s['meet'].id}",
+        "/admin/payments",
+        f"/admin/meets/{s['meet'].id}/entry-review",
+        f"/admin/meets/{s['meet'].id}/programme",
+        "/admin/checkin",
+        f"/admin/meets/{s['meet'].id}/checkin",
+        f"/admin/meets/{s['meet'].id}/results",
+    ],
+    "staff": lambda s: [
+        *DESTINATIONS["official"](s),
+        f"/admin/meets/{s['meet'].id}/edit",
+        f"/admin/meets/{s['meet'].id}/exports",
+        "/admin/users",
+        "/admin/system",
+        "/admin/outbox",
+        "/admin/bank-accounts",
+    ],
+}
+NAV_LINKS = """[...document.querySelectorAll('.nav-links > li')]
+  .map(li => [li.getBoundingClientRect().top, li.getBoundingClientRect().bottom])"""
+
+
+@pytest.mark.parametrize("role", list(ROLES))
+def test_the_navigation_fits_one_line_at_1280_and_reaches_every_page_in_two_taps(
+    new_page, browser_login, site, role
+):
+    wide = new_page(DESKTOP)
+    browser_login(wide, site[role])
+    boxes = wide.evaluate(NAV_LINKS)
+    assert max(top for top, _ in boxes) < min(bottom for _, bottom in boxes), boxes
+    assert wide.evaluate(PAGE_WIDTH) == DESKTOP["width"]
+    shoot(wide, f"nav-1280-{role}")
+
+    phone = new_page(PHONE)
+    browser_login(phone, site[role])
+    phone.get_by_text("メニュー").click()  # tap 1
+    shoot(phone, f"nav-390-{role}")
+    links = phone.locator(".nav-links a")
+    targets = {link.get_attribute("href") for link in links.all() if link.is_visible()}
+    for link in links.all():
+        box = link.bounding_box()
+        assert box and box["height"] >= 44, link.text_content()
+    # Every page a role uses is a link of the opened menu (tap 2), or one tap from a page that is.
+    one_tap_away = set(targets)
+    for href in targets:
+        phone.goto(href)
+        one_tap_away |= set(
+            phone.locator("main a[href]").evaluate_all("els => els.map(e => e.pathname)")
+        )
+    missing = [path for path in DESTINATIONS[role](site) if path not in one_tap_away]
+    assert not missing, f"not reachable from the {role}'s navigation: {missing}"
