@@ -71,6 +71,10 @@ def _roster(race: Race | None = None, query: str = "") -> list[Athlete]:
     )
 
 
+def _entered(race: Race | None) -> set[int]:
+    return entry_service.entered_athlete_ids(race) if race is not None else set()
+
+
 def _draft_with_entries(meet: Meet) -> Application | None:
     return db.session.scalar(
         select(Application)
@@ -98,6 +102,7 @@ def _editor_context(meet: Meet, *, form: EntryRowForm | None = None, errors=None
         "form": form,
         "errors": errors or {},
         "athletes": _roster(selected_race),
+        "entered": _entered(selected_race),
         "window": entry_window_state(meet, utcnow()),
     }
 
@@ -199,6 +204,7 @@ def athlete_options(meet_id: int):
     return render_template(
         "entries/meets/_athlete_select.html",
         athletes=_roster(race, request.args.get("q", "").strip()),
+        entered=_entered(race),
         selected=request.args.get("athlete_id", type=int),
     )
 
@@ -211,6 +217,7 @@ def validate_time(meet_id: int):
     race = db.session.get(Race, request.form.get("race_id", type=int) or 0)
     value = request.form.get(field, "")
     context = {"field_id": request.form.get("target", field), "message": "", "reading": None}
+    context["example"] = "14:20.00" if field == "personal_best" else "14:30.00"
     if race is None or race.meet_id != meet.id:
         context["message"] = "先に種目を選んでください。"
         return render_template("entries/meets/_time_hint.html", **context), 422

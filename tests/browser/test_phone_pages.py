@@ -275,3 +275,55 @@ def test_the_navigation_fits_one_line_at_1280_and_reaches_every_page_in_two_taps
         )
     missing = [path for path in DESTINATIONS[role](site) if path not in one_tap_away]
     assert not missing, f"not reachable from the {role}'s navigation: {missing}"
+
+
+@pytest.fixture
+def entry_setup(app):
+    from tests.browser.test_entry_form import setup
+
+    coach, meet, runners = setup.__wrapped__(app)
+    for distance in (1500, 3000, 5000, 10000):  # a meet of eight races, like the real ones
+        factories.make_race(meet, distance=distance, name=f"オープン{distance}m")
+    return coach, meet, runners
+
+
+def test_coach_enters_five_athletes_and_submits_on_a_phone(new_page, browser_login, entry_setup):
+    from tests.browser.test_entry_form import add_row
+
+    coach, meet, runners = entry_setup
+    page = new_page(PHONE)
+    browser_login(page, coach)
+    page.goto(f"/my/meets/{meet.id}/entry")
+    form = page.locator("form.entry-add")
+    shoot(page, "entry-form-empty")
+    # The add button within the first screen and a half, the fields neutral until checked.
+    assert form.get_by_role("button", name="追加").bounding_box()["y"] < 1.5 * PHONE["height"]
+    for name in ("race_id", "athlete_id", "declared_time", "personal_best"):
+        expect(form.locator(f"[name={name}]")).not_to_have_attribute("aria-invalid", "false")
+    expect(form.locator("input[name=declared_time]")).to_have_attribute(
+        "placeholder", "例 14:30.00"
+    )
+    expect(page.locator("#add-declared_time-hint")).to_have_text("例 14:30.00")
+
+    bar = page.locator(".entry-total")
+    for count, (race, athlete, time) in enumerate(runners, start=1):
+        add_row(page, race, athlete, time)
+        expect(page.locator("#entry-editor tbody tr")).to_have_count(count)
+        # The bar stays on screen with the count and the total.
+        expect(bar.locator("[data-entry-count]")).to_have_text(str(count))
+        assert bar.bounding_box()["y"] + bar.bounding_box()["height"] <= PHONE["height"] + 1
+    # The athletes already in the race are shown as entered, not offered.
+    race, athlete, _ = runners[0]
+    page.locator("form.entry-add select[name=race_id]").select_option(str(runners[3][0].id))
+    with page.expect_response(lambda response: "athlete-options" in response.url):
+        page.locator("form.entry-add select[name=race_id]").select_option(str(race.id))
+    taken = page.locator(f"#athlete-select option[value='{athlete.id}']")
+    expect(taken).to_be_disabled()
+    expect(taken).to_contain_text("エントリー済")
+    assert page.evaluate(PAGE_WIDTH) == PHONE["width"]
+    shoot(page, "entry-form-five-rows")
+
+    bar.get_by_role("button", name="内容を確認して提出").click()
+    page.get_by_role("button", name="この内容で提出する").click()
+    expect(page.locator(".payment-info [data-amount]")).to_have_text("¥5,000")
+    assert page.evaluate(PAGE_WIDTH) == PHONE["width"]
