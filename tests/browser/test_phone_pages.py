@@ -327,3 +327,48 @@ def test_coach_enters_five_athletes_and_submits_on_a_phone(new_page, browser_log
     page.get_by_role("button", name="この内容で提出する").click()
     expect(page.locator(".payment-info [data-amount]")).to_have_text("¥5,000")
     assert page.evaluate(PAGE_WIDTH) == PHONE["width"]
+
+
+@pytest.fixture
+def slips(app):
+    from tests.browser.test_payments_browser import setup
+
+    return setup.__wrapped__(app)
+
+
+# The left edge of every line of text in a cell.
+LINE_LEFTS = """cell => {
+  const range = document.createRange();
+  range.selectNodeContents(cell);
+  return [...range.getClientRects()].filter(r => r.width > 0).map(r => Math.round(r.left));
+}"""
+
+
+def test_official_approves_and_rejects_on_a_phone(new_page, browser_login, slips):
+    official, _, (paid, rejected) = slips
+    desk = new_page(PHONE)
+    browser_login(desk, official)
+    desk.goto("/admin/payments")
+    row = desk.locator(f"#payment-{paid.id}")
+    # Everything of a cell stays in its value column: the team under the number, not the label.
+    lefts = row.locator("td[data-label='申込']").evaluate(LINE_LEFTS)
+    assert max(lefts) - min(lefts) < 2, lefts
+    row.get_by_role("button", name="承認").click()
+    expect(row).to_contain_text("入金済み")
+
+    other = desk.locator(f"#payment-{rejected.id}")
+    other.get_by_text("差し戻し", exact=True).click()
+    reason = other.get_by_label("差し戻しの理由")
+    assert reason.bounding_box()["width"] > 0.75 * PHONE["width"]  # the whole card's width
+    reason.fill("振込金額が1,000円不足しています")
+    other.get_by_role("button", name="差し戻す").click()
+    expect(desk.locator(f"#payment-{rejected.id}")).to_contain_text("差し戻し中")
+    assert desk.evaluate(PAGE_WIDTH) == PHONE["width"]
+    assert desk.evaluate(SHORT_TARGETS) == []
+    shoot(desk, "payment-desk-after")
+
+    desk.goto(f"/admin/payments/slips/{rejected.slips[0].id}")
+    image = desk.locator("img.slip-image").bounding_box()
+    details = desk.locator(".slip-details").bounding_box()
+    assert image["y"] < details["y"]  # the image first, the details below
+    assert desk.evaluate(PAGE_WIDTH) == PHONE["width"]
