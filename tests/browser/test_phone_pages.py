@@ -307,11 +307,17 @@ def test_coach_enters_five_athletes_and_submits_on_a_phone(new_page, browser_log
 
     bar = page.locator(".entry-total")
     for count, (race, athlete, time) in enumerate(runners, start=1):
-        add_row(page, race, athlete, time)
+        keypad = time.replace(":", "").replace(".", "")  # "14:50.00" typed as "145000"
+        add_row(page, race, athlete, keypad)
         expect(page.locator("#entry-editor tbody tr")).to_have_count(count)
+        expect(page.locator(f"#entry-editor tbody tr input[value='{time}']")).to_have_count(1)
         # The bar stays on screen with the count and the total.
         expect(bar.locator("[data-entry-count]")).to_have_text(str(count))
         assert bar.bounding_box()["y"] + bar.bounding_box()["height"] <= PHONE["height"] + 1
+    # What was read is echoed while typing, so a misreading shows before 追加.
+    expect(page.locator(".htmx-added, .htmx-settling")).to_have_count(0)
+    form.locator("input[name=declared_time]").fill("95512")
+    expect(page.locator("#add-declared_time-hint")).to_have_text("9:55.12 として受け付けます")
     # The athletes already in the race are shown as entered, not offered.
     race, athlete, _ = runners[0]
     page.locator("form.entry-add select[name=race_id]").select_option(str(runners[3][0].id))
