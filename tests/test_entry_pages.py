@@ -293,3 +293,36 @@ def test_the_status_of_a_submitted_application_is_shown(coach, client, meet):
     page = client.get(f"/my/applications/{application.id}").text
     assert "確認中" in page and "事務局が入金を確認しています" in page
     assert entries.remaining_capacity([races(meet)["M5000"]])[races(meet)["M5000"].id] == 8
+
+
+def test_athlete_search_reads_hiragana_and_shows_who_is_already_entered(coach, client, meet):
+    race = races(meet)["M5000"]
+    entered = factories.make_athlete(
+        coach,
+        last_name="山田",
+        first_name="一郎",
+        last_name_kana="ヤマダ",
+        first_name_kana="イチロウ",
+    )
+    free = factories.make_athlete(
+        coach,
+        last_name="山田",
+        first_name="次郎",
+        last_name_kana="ヤマダ",
+        first_name_kana="ジロウ",
+    )
+    inside = factories.make_athlete(
+        coach,
+        last_name="小山田",
+        first_name="三郎",
+        last_name_kana="オヤマダ",
+        first_name_kana="サブロウ",
+    )
+    add(client, meet, race, entered, time="14:58.20")
+    html = client.get(
+        f"/my/meets/{meet.id}/athlete-options?race_id={race.id}&q=やまだ", headers=HTMX
+    ).text
+    assert inside.full_name not in html  # not a hit inside a word
+    assert f'<option value="{free.id}">' in html
+    assert f'<option value="{entered.id}" disabled>' in html
+    assert "エントリー済" in html.split(entered.full_name)[1].split("</option>")[0]

@@ -25,6 +25,7 @@ from nitsys.reports.download import download_response
 from nitsys.reports.entry_confirmation import entry_confirmation_pdf
 from nitsys.security import owned_or_404
 from nitsys.services import entries as entry_service
+from nitsys.services import runner_search
 
 HISTORY_LIMIT = 300
 
@@ -51,19 +52,14 @@ def active_races(meet: Meet) -> list[Race]:
 
 
 def _roster(race: Race | None = None, query: str = "") -> list[Athlete]:
-    """The owner's active athletes, filtered by the race's gender and a name/kana search."""
+    """The owner's active athletes, filtered by the race's gender and a name/kana/romaji search."""
     stmt = select(Athlete).where(Athlete.owned_by(current_user), Athlete.is_active)
     if race is not None and race.gender is not RaceGender.MIXED:
         stmt = stmt.where(Athlete.gender == race.gender.value)
-    for word in query.replace("　", " ").split():
-        pattern = f"%{word}%"
-        stmt = stmt.where(
-            Athlete.last_name.like(pattern)
-            | Athlete.first_name.like(pattern)
-            | Athlete.last_name_kana.like(pattern)
-            | Athlete.first_name_kana.like(pattern)
-            | Athlete.jaaf_id.like(pattern)
-        )
+    text = runner_search.cleaned(query)
+    if text:  # the desks' search: hiragana = katakana, romaji, names from their start
+        names, _exact = runner_search.name_terms(text)
+        stmt = stmt.where(names | Athlete.jaaf_id.contains(text, autoescape=True))
     return list(
         db.session.scalars(
             stmt.order_by(Athlete.last_name_kana, Athlete.first_name_kana, Athlete.id)
