@@ -160,6 +160,16 @@ def test_submit_shows_amount_bank_and_reference(coach, client, meet):
     assert response.status_code == 200
     for shown in ("325-0001", "¥3,000", "7654321", "ゆうちょ銀行", "入金待ち"):
         assert shown in response.text
+    assert "申込 325-0001 を提出しました" in response.text  # a confirmation, plain POST too
+
+
+def test_submitting_through_htmx_confirms_on_the_next_page(coach, client, meet):
+    add(client, meet, races(meet)["M5000"], factories.make_athlete(coach))
+    application = db.session.scalars(select(Application)).one()
+    response = client.post(f"/my/applications/{application.id}/submit", headers=HTMX)
+    assert response.status_code == 204
+    landed = client.get(response.headers["HX-Redirect"]).text
+    assert "申込 325-0001 を提出しました" in landed
 
 
 def test_withdrawal_notice_from_the_application_page(coach, client, meet):

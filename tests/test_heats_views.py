@@ -140,3 +140,32 @@ def test_a_heat_start_override_is_read_as_japan_time(client, login_as):
 
     assert response.status_code == 200 and "開始 10:30" in response.get_data(as_text=True)
     assert "招集 10:10" in response.get_data(as_text=True)
+
+
+def test_the_whole_race_shows_every_runner_of_every_heat_in_one_request(client, login_as):
+    from tests.test_payment_queries import count_queries
+
+    official = login_as("official")
+    race, entries, _heats = built_race(official, count=4)
+    page = client.get(f"/admin/programme/races/{race.id}/all").get_data(as_text=True)
+    assert "第1組" in page and "第2組" in page
+    assert all(entry.athlete.full_name in page for entry in entries)
+    assert page.index("第1組") < page.index("第2組")
+    few = count_queries(client, f"/admin/programme/races/{race.id}/all")
+    more, _, _ = built_race(official, count=12)  # six heats: the same queries
+    assert count_queries(client, f"/admin/programme/races/{more.id}/all") == few <= 6
+
+
+def test_a_move_names_the_runner_and_the_heat_and_marks_the_row(client, login_as):
+    from tests.factories import toast_message
+
+    official = login_as("official")
+    _race, entries, _heats = built_race(official)
+    slot = slot_of(entries[0])
+    response = client.post(
+        f"/admin/programme/slots/{slot.id}/move", data={"to_number": 2}, headers=HTMX
+    )
+    name = entries[0].athlete.full_name
+    assert toast_message(response) == f"{name}を第2組へ移動しました。"
+    moved = response.get_data(as_text=True).split(f'id="slot-{slot.id}"')[1]
+    assert moved.startswith(' class="just-moved"')

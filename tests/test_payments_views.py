@@ -56,6 +56,7 @@ def test_coach_uploads_from_the_payment_page(client, login_as, application, coac
     assert application.slips[0].declared_amount == 4000
     page = client.get(f"/my/applications/{application.id}/payment").get_data(as_text=True)
     assert "確認待ち" in page and "振込明細のアップロード" not in page
+    assert "振込明細をアップロードしました" in page  # the confirmation, plain POST too
 
 
 def test_forged_upload_is_refused_on_the_page(client, login_as, application, coach):

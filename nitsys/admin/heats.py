@@ -11,6 +11,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from nitsys.admin import bp
 from nitsys.domain.errors import RuleViolation
@@ -100,6 +102,23 @@ def programme_race(race_id: int):
         race=race,
         heats=race_heats,
         counts=counts,
+        times=heats.heat_times(race, race_heats),
+    )
+
+
+@bp.get("/programme/races/<int:race_id>/all")
+@role_required(Role.OFFICIAL)
+def programme_race_all(race_id: int):
+    """Every runner of every heat on one page, for printing and checking."""
+    race = db.session.scalar(
+        select(Race).where(Race.id == race_id).options(joinedload(Race.meet))
+    ) or abort(404)
+    race_heats = heats.race_heats(race.id)
+    return render_template(
+        "admin/heats/race_all.html",
+        race=race,
+        heats=race_heats,
+        runners=heats.race_runners(race.id),
         times=heats.heat_times(race, race_heats),
     )
 

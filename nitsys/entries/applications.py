@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from flask import abort, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
@@ -312,6 +312,11 @@ def submit(application_id: int):
         return render_template(
             "entries/applications/submit.html", application=application, error=error.message
         ), 422
+    # A flash, not a toast: both the htmx and the plain path land on a new page that shows it.
+    flash(
+        f"申込 {application.number} を提出しました。下のお支払い案内に従って参加料をお振込みください。",
+        "success",
+    )
     target = url_for("entries.application", application_id=application_id)
     if is_htmx():
         return "", 204, {"HX-Redirect": target}

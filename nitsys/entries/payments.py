@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import abort, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -15,7 +15,7 @@ from nitsys.admin.payments import slip_file_response
 from nitsys.domain.errors import RuleViolation
 from nitsys.entries import bp
 from nitsys.extensions import db
-from nitsys.htmx import is_htmx, trigger
+from nitsys.htmx import is_htmx
 from nitsys.models import Application, ApplicationStatus, PaymentSlip
 from nitsys.reports.download import download_response
 from nitsys.reports.receipt import receipt_filename, receipt_pdf
@@ -85,9 +85,11 @@ def upload_slip(application_id: int):
     except RuleViolation as error:
         db.session.rollback()
         return _page(application, error=error.message, form=request.form, status=FAILED)
+    # A flash, not a toast: both the htmx and the plain path land on a new page that shows it.
+    flash("振込明細をアップロードしました。事務局が確認するまでお待ちください。", "success")
     target = url_for("entries.payment", application_id=application.id)
     if is_htmx():
-        return "", 204, {"HX-Redirect": target, **trigger(toast="振込明細をアップロードしました。")}
+        return "", 204, {"HX-Redirect": target}
     return redirect(target)
 
 
