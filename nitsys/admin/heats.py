@@ -154,7 +154,7 @@ def _heat_cards(
     times = heats.heat_times(race, heats.race_heats(race.id))
     return render_template(
         "admin/heats/_heat_cards.html",
-        cards=[(heat, heats.heat_rows(heat.id)) for heat in affected],
+        cards=[(heat, heats.heat_lines(heat.id)) for heat in affected],
         race=race,
         heat_count=len(times),
         times=times,
@@ -201,8 +201,8 @@ def programme_heat(heat_id: int):
     return render_template(
         "admin/heats/_heat_rows.html",
         heat=heat,
-        rows=heats.heat_rows(heat.id),
-        heat_count=len(heats.race_heats(heat.race_id)),
+        rows=heats.heat_lines(heat.id),
+        heat_count=heats.heat_count(heat.race_id),
     )
 
 
@@ -236,6 +236,34 @@ def _start_from_form() -> datetime | None:
         return datetime.strptime(text, JST_INPUT).replace(tzinfo=TOKYO)
     except ValueError:
         abort(400)
+
+
+@bp.post("/programme/heats/<int:heat_id>/rows")
+@role_required(Role.OFFICIAL)
+def programme_heat_rows(heat_id: int):
+    """The heat's row buttons: `up` / `down` / `move` name the runner's slot; a move reads the
+    target heat number from that runner's `to<slot id>` field."""
+    heat = _get_or_404(Heat, heat_id)
+    for direction, action in (("up", heats.move_up), ("down", heats.move_down)):
+        if direction in request.form:
+            return _heat_edit(heat, action, _slot_in(heat, request.form.get(direction)).id)
+    slot = _slot_in(heat, request.form.get("move"))
+    to_number = request.form.get(f"to{slot.id}", type=int)
+    if to_number is None:
+        return _heat_edit(heat, _ask_for_heat_number)
+    return _heat_edit(heat, heats.move_slot, slot.id, None, to_number=to_number, moved=slot)
+
+
+def _slot_in(heat: Heat, value: str | None) -> HeatSlot:
+    number = int(value) if value and value.isdecimal() and len(value) <= 9 else None
+    slot = db.session.get(HeatSlot, number) if number is not None else None
+    if slot is None or slot.heat_id != heat.id:
+        abort(404)
+    return slot
+
+
+def _ask_for_heat_number(*, by) -> None:
+    raise RuleViolation("移動先の組番号を入力してください。")
 
 
 @bp.post("/programme/slots/<int:slot_id>/<any(up, down):direction>")

@@ -200,7 +200,7 @@ def test_official_moves_a_runner_between_heats_on_a_phone_or_tablet(
     assert page.evaluate(PAGE_WIDTH) == size["width"]
     shoot(page, f"heat-builder-moved-{size['width']}")
     moved.get_by_role("button", name=f"{name}を上へ").click()
-    expect(page.locator(f"#heat-{second.id} tr", has_text=name).locator(".slot-pos")).to_have_text(
+    expect(page.locator(f"#heat-{second.id} tr", has_text=name).locator("td").first).to_have_text(
         "3"
     )
 
