@@ -382,3 +382,16 @@ def test_official_approves_and_rejects_on_a_phone(new_page, browser_login, slips
     details = desk.locator(".slip-details").bounding_box()
     assert image["y"] < details["y"]  # the image first, the details below
     assert desk.evaluate(PAGE_WIDTH) == PHONE["width"]
+
+
+def test_a_refused_athlete_form_takes_the_phone_to_its_first_problem(new_page, browser_login, site):
+    page = new_page(PHONE)
+    browser_login(page, site["coach"])
+    page.goto("/my/athletes/new")
+    form = page.locator("form.athlete-form")
+    form.locator("input[name$=last_name]").first.fill("駒沢")
+    form.get_by_role("button", name="登録").click()
+    expect(page.locator("form.athlete-form")).to_contain_text("登録陸協を選択してください。")
+    focused = page.locator(":focus")
+    expect(focused).to_have_attribute("aria-invalid", "true")
+    assert focused.bounding_box()["y"] < PHONE["height"]  # scrolled into view
