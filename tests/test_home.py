@@ -89,3 +89,18 @@ def test_the_home_runs_the_same_queries_for_one_meet_or_ten(client, login_as):
     for _ in range(9):
         under_review(factories.make_race())
     assert count_queries(client, "/admin/") == one <= 6
+
+
+def test_a_paid_entry_of_a_meet_that_is_over_points_to_the_results(client, login_as):
+    today = (datetime.now(UTC) + timedelta(hours=9)).date()
+    past = factories.make_meet(
+        first_day=today - timedelta(days=3), last_day=today - timedelta(days=3)
+    )
+    coach = login_as("participant")
+    factories.make_confirmed_entries(factories.make_race(past), [90000], coach=coach)
+    upcoming = factories.make_race()
+    factories.make_confirmed_entries(upcoming, [90000], coach=coach)
+    page = client.get("/my/").get_data(as_text=True)
+    assert f'<a href="/meets/{past.id}/results">結果を見る</a>' in page
+    assert page.count("結果を見る") == 1  # not for the meet still to come
+    assert "公開をお待ちください" in page

@@ -259,6 +259,7 @@ def test_the_navigation_fits_one_line_at_1280_and_reaches_every_page_in_two_taps
     boxes = wide.evaluate(NAV_LINKS)
     assert max(top for top, _ in boxes) < min(bottom for _, bottom in boxes), boxes
     assert wide.evaluate(PAGE_WIDTH) == DESKTOP["width"]
+    assert wide.request.get(wide.locator("link[rel=icon]").get_attribute("href")).ok
     shoot(wide, f"nav-1280-{role}")
 
     phone = new_page(PHONE)
