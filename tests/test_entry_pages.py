@@ -139,6 +139,7 @@ def test_row_update_answers_the_row_and_keeps_a_bad_value_in_place(coach, client
         data={"declared_time": "14:40.00", "personal_best": "", "note": ""},
     )
     assert good.status_code == 200 and 'value="14:40.00"' in good.text
+    assert "保存済み" in good.text and "保存済み" not in bad.text  # one saving model: on change
 
 
 def test_removing_a_row_without_javascript_redirects_back(coach, client, meet):

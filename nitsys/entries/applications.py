@@ -263,6 +263,7 @@ def update_entry(entry_id: int):
         meet=meet,
         row_error=error,
         typed=form if error else None,
+        saved=error is None,
     ), 422 if error else 200
 
 
