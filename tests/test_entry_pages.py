@@ -337,3 +337,30 @@ def test_athlete_search_reads_hiragana_and_shows_who_is_already_entered(coach, c
     assert f'<option value="{free.id}">' in html
     assert f'<option value="{entered.id}" disabled>' in html
     assert "エントリー済" in html.split(entered.full_name)[1].split("</option>")[0]
+
+
+def test_history_is_grouped_by_meet_newest_first_with_results_once_over(client):
+    from datetime import UTC, datetime, timedelta
+
+    from nitsys.models import User
+    from tests.test_results_import import make_heat
+    from tests.test_results_views import import_for
+
+    today = (datetime.now(UTC) + timedelta(hours=9)).date()
+    held = today - timedelta(days=10)
+    past = factories.make_meet(
+        name="第320回日本体育大学長距離競技会", first_day=held, last_day=held
+    )
+    heat = make_heat(factories.make_race(past))
+    import_for(heat)
+    winner = heat.slots[2].entry
+    coach = db.session.get(User, winner.application.created_by_id)
+    upcoming = factories.make_meet(name="第330回日本体育大学長距離競技会")
+    factories.make_confirmed_entries(factories.make_race(upcoming), [90000], coach=coach)
+    factories.log_in(client, coach)
+
+    page = client.get("/my/entries").text
+    assert page.index("第330回") < page.index("第320回")  # newest first
+    past_section = page[page.index("第320回") :]
+    assert "14:20.43" in past_section and "1位" in past_section and "途中棄権" in past_section
+    assert f"/meets/{past.id}/results" in past_section

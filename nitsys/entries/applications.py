@@ -7,6 +7,7 @@ works as a plain POST (redirect after success, the page with errors in place oth
 from __future__ import annotations
 
 from collections import Counter
+from datetime import datetime
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -18,6 +19,7 @@ from nitsys.domain.errors import RuleViolation
 from nitsys.entries import bp
 from nitsys.entries.forms import EntryRowForm, EntryTimesForm, WithdrawalForm
 from nitsys.extensions import db
+from nitsys.formatting import TOKYO
 from nitsys.htmx import is_htmx
 from nitsys.models import Application, Athlete, Entry, EntryStatus, Meet, Race, RaceGender
 from nitsys.models.base import utcnow
@@ -25,6 +27,7 @@ from nitsys.reports.download import download_response
 from nitsys.reports.entry_confirmation import entry_confirmation_pdf
 from nitsys.security import owned_or_404
 from nitsys.services import entries as entry_service
+from nitsys.services import results as results_service
 from nitsys.services import runner_search
 
 HISTORY_LIMIT = 300
@@ -388,11 +391,21 @@ def history():
             joinedload(Entry.race).joinedload(Race.meet),
             joinedload(Entry.application),
         )
-        .order_by(Application.meet_id.desc(), Entry.race_id, Entry.declared_time)
+        .join(Entry.race)
+        .join(Race.meet)
+        .order_by(Meet.first_day.desc(), Meet.id.desc(), Race.display_order, Entry.race_id)
         .limit(HISTORY_LIMIT)
     ).all()
+    meets: dict[int, tuple[Meet, list[Entry]]] = {}
+    for entry in entries:  # newest meet first, as ordered
+        meets.setdefault(entry.race.meet_id, (entry.race.meet, []))[1].append(entry)
     return render_template(
-        "entries/applications/history.html", entries=entries, limit=HISTORY_LIMIT
+        "entries/applications/history.html",
+        meets=list(meets.values()),
+        entries=entries,
+        results=results_service.results_of_entries(entry.id for entry in entries),
+        today=datetime.now(TOKYO).date(),
+        limit=HISTORY_LIMIT,
     )
 
 
