@@ -396,3 +396,17 @@ def test_a_refused_athlete_form_takes_the_phone_to_its_first_problem(new_page, b
     focused = page.locator(":focus")
     expect(focused).to_have_attribute("aria-invalid", "true")
     assert focused.bounding_box()["y"] < PHONE["height"]  # scrolled into view
+
+
+@pytest.mark.parametrize("role", list(ROLES))
+def test_every_page_of_a_role_fits_a_desktop_without_clipping(new_page, browser_login, site, role):
+    page = new_page(DESKTOP)
+    browser_login(page, site[role])
+    problems = []
+    for path in ROLES[role](site):
+        page.goto(path)
+        page.wait_for_load_state("networkidle")
+        wide = page.evaluate(TOO_WIDE)
+        if page.evaluate(PAGE_WIDTH) != DESKTOP["width"] or wide:
+            problems.append(f"{path}: {page.evaluate(PAGE_WIDTH)}px, sticking out: {wide}")
+    assert not problems, "\n".join(problems)
