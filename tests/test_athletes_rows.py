@@ -150,6 +150,9 @@ def test_a_good_row_is_normalised():
         ({"jaaf_id": "12-34A"}, "jaaf_id", "数字だけ"),
         ({"nationality": "OTHER"}, "nationality", "一覧にありません"),
         ({"grade": "5"}, "grade", "学年は"),
+        ({"pref": ""}, "pref", "登録陸協を選択してください。"),
+        ({"gender": ""}, "gender", "性別を選択してください。"),
+        ({"last_name": ""}, "last_name", "姓が空です。"),
     ],
 )
 def test_each_rule_names_its_field(changes, field, message):

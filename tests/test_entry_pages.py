@@ -139,6 +139,7 @@ def test_row_update_answers_the_row_and_keeps_a_bad_value_in_place(coach, client
         data={"declared_time": "14:40.00", "personal_best": "", "note": ""},
     )
     assert good.status_code == 200 and 'value="14:40.00"' in good.text
+    assert "保存済み" in good.text and "保存済み" not in bad.text  # one saving model: on change
 
 
 def test_removing_a_row_without_javascript_redirects_back(coach, client, meet):
@@ -160,6 +161,16 @@ def test_submit_shows_amount_bank_and_reference(coach, client, meet):
     assert response.status_code == 200
     for shown in ("325-0001", "¥3,000", "7654321", "ゆうちょ銀行", "入金待ち"):
         assert shown in response.text
+    assert "申込 325-0001 を提出しました" in response.text  # a confirmation, plain POST too
+
+
+def test_submitting_through_htmx_confirms_on_the_next_page(coach, client, meet):
+    add(client, meet, races(meet)["M5000"], factories.make_athlete(coach))
+    application = db.session.scalars(select(Application)).one()
+    response = client.post(f"/my/applications/{application.id}/submit", headers=HTMX)
+    assert response.status_code == 204
+    landed = client.get(response.headers["HX-Redirect"]).text
+    assert "申込 325-0001 を提出しました" in landed
 
 
 def test_withdrawal_notice_from_the_application_page(coach, client, meet):
@@ -293,3 +304,63 @@ def test_the_status_of_a_submitted_application_is_shown(coach, client, meet):
     page = client.get(f"/my/applications/{application.id}").text
     assert "確認中" in page and "事務局が入金を確認しています" in page
     assert entries.remaining_capacity([races(meet)["M5000"]])[races(meet)["M5000"].id] == 8
+
+
+def test_athlete_search_reads_hiragana_and_shows_who_is_already_entered(coach, client, meet):
+    race = races(meet)["M5000"]
+    entered = factories.make_athlete(
+        coach,
+        last_name="山田",
+        first_name="一郎",
+        last_name_kana="ヤマダ",
+        first_name_kana="イチロウ",
+    )
+    free = factories.make_athlete(
+        coach,
+        last_name="山田",
+        first_name="次郎",
+        last_name_kana="ヤマダ",
+        first_name_kana="ジロウ",
+    )
+    inside = factories.make_athlete(
+        coach,
+        last_name="小山田",
+        first_name="三郎",
+        last_name_kana="オヤマダ",
+        first_name_kana="サブロウ",
+    )
+    add(client, meet, race, entered, time="14:58.20")
+    html = client.get(
+        f"/my/meets/{meet.id}/athlete-options?race_id={race.id}&q=やまだ", headers=HTMX
+    ).text
+    assert inside.full_name not in html  # not a hit inside a word
+    assert f'<option value="{free.id}">' in html
+    assert f'<option value="{entered.id}" disabled>' in html
+    assert "エントリー済" in html.split(entered.full_name)[1].split("</option>")[0]
+
+
+def test_history_is_grouped_by_meet_newest_first_with_results_once_over(client):
+    from datetime import UTC, datetime, timedelta
+
+    from nitsys.models import User
+    from tests.test_results_import import make_heat
+    from tests.test_results_views import import_for
+
+    today = (datetime.now(UTC) + timedelta(hours=9)).date()
+    held = today - timedelta(days=10)
+    past = factories.make_meet(
+        name="第320回日本体育大学長距離競技会", first_day=held, last_day=held
+    )
+    heat = make_heat(factories.make_race(past))
+    import_for(heat)
+    winner = heat.slots[2].entry
+    coach = db.session.get(User, winner.application.created_by_id)
+    upcoming = factories.make_meet(name="第330回日本体育大学長距離競技会")
+    factories.make_confirmed_entries(factories.make_race(upcoming), [90000], coach=coach)
+    factories.log_in(client, coach)
+
+    page = client.get("/my/entries").text
+    assert page.index("第330回") < page.index("第320回")  # newest first
+    past_section = page[page.index("第320回") :]
+    assert "14:20.43" in past_section and "1位" in past_section and "途中棄権" in past_section
+    assert f"/meets/{past.id}/results" in past_section

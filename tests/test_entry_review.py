@@ -114,3 +114,19 @@ def test_no_rejection_or_correction_once_the_heat_is_locked(entry, official):
     db.session.commit()
     entry_review.reject_entry(entry.id, by=official, reason="公認記録が確認できません")
     assert entry.status is EntryStatus.REJECTED
+
+
+def test_the_review_list_pages_by_fifty_and_counts_each_race(client, login_as):
+    race = factories.make_race()
+    other = factories.make_race(race.meet, distance=10000)
+    factories.make_confirmed_entries(race, [85000 + n for n in range(55)])
+    factories.make_confirmed_entries(other, [180000, 181000])
+    login_as("official")
+    url = f"/admin/meets/{race.meet_id}/entry-review"
+    first = client.get(url).get_data(as_text=True)
+    assert f"{race.name}（55件）" in first and f"{other.name}（2件）" in first
+    assert first.count('data-label="種目"') == 50 and "次のページ" in first
+    second = client.get(url + "?page=2", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert second.count('data-label="種目"') == 7 and "前のページ" in second
+    only = client.get(f"{url}?race={other.id}").get_data(as_text=True)
+    assert only.count('data-label="種目"') == 2 and "次のページ" not in only

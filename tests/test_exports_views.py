@@ -141,3 +141,16 @@ def test_a_two_day_meet_offers_the_lynx_files_per_day(client, login_as):
     assert response.status_code == 200
     assert quote("lynx_2026-12-05_全種目.zip") in response.headers["Content-Disposition"]
     assert forged.status_code == 400
+
+
+def test_a_download_answers_the_pages_token_in_a_cookie(client, login_as):
+    staff = login_as("staff")
+    race = ready_race(staff)
+    url = f"/admin/meets/{race.meet_id}/exports/startlist"
+    data = {"race_id": race.id, "encoding": "utf-8-sig"}
+    answered = client.post(url, data={**data, "download_token": "abc123XYZ9"})
+    assert "nitsys_download=abc123XYZ9" in answered.headers["Set-Cookie"]
+    forged = client.post(url, data={**data, "download_token": "x; Path=/; evil"})
+    assert "nitsys_download" not in forged.headers.get("Set-Cookie", "")
+    page = client.get(f"/admin/meets/{race.meet_id}/exports")
+    assert "nitsys_download" not in page.headers.get("Set-Cookie", "")

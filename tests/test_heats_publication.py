@@ -4,7 +4,13 @@ from datetime import UTC, datetime
 
 from nitsys.extensions import db
 from nitsys.services import heats
-from tests.factories import make_confirmed_entries, make_meet, make_race, make_user
+from tests.factories import (
+    make_confirmed_entries,
+    make_heat_with_slots,
+    make_meet,
+    make_race,
+    make_user,
+)
 
 FIRST_START = datetime(2026, 12, 5, 1, 0, tzinfo=UTC)  # 10:00 in Japan
 
@@ -78,3 +84,24 @@ def test_the_public_start_list_hides_unpublished_heats(client):
 
     assert mine[0].athlete.full_name not in listing
     assert "まだ公開されていません" in listing
+
+
+def test_the_team_sheet_of_a_meet_that_is_over_shows_each_time_and_place(client, login_as):
+    from datetime import timedelta
+
+    from tests.test_results_views import import_for
+
+    coach = login_as("participant")
+    held = (datetime.now(UTC) + timedelta(hours=9)).date() - timedelta(days=5)
+    meet = make_meet(first_day=held, last_day=held)
+    race = make_race(meet)
+    entries = make_confirmed_entries(race, [90000 + n * 100 for n in range(5)], coach=coach)
+    heat = make_heat_with_slots(race, entries)
+    heats.publish_race(race.id, by=make_user("official"))
+    db.session.commit()
+    import_for(heat)
+
+    sheet = client.get(f"/my/meets/{meet.id}/heats").get_data(as_text=True)
+    winner = sheet[sheet.index(heat.slots[2].entry.athlete.full_name) :]
+    assert "14:20.43" in winner[:800] and "1位" in winner[:800]
+    assert "<th>記録</th><th>順位</th>" in sheet

@@ -140,3 +140,63 @@ def test_a_heat_start_override_is_read_as_japan_time(client, login_as):
 
     assert response.status_code == 200 and "開始 10:30" in response.get_data(as_text=True)
     assert "招集 10:10" in response.get_data(as_text=True)
+
+
+def test_the_whole_race_shows_every_runner_of_every_heat_in_one_request(client, login_as):
+    from tests.test_payment_queries import count_queries
+
+    official = login_as("official")
+    race, entries, _heats = built_race(official, count=4)
+    page = client.get(f"/admin/programme/races/{race.id}/all").get_data(as_text=True)
+    assert "第1組" in page and "第2組" in page
+    assert all(entry.athlete.full_name in page for entry in entries)
+    assert page.index("第1組") < page.index("第2組")
+    few = count_queries(client, f"/admin/programme/races/{race.id}/all")
+    more, _, _ = built_race(official, count=12)  # six heats: the same queries
+    assert count_queries(client, f"/admin/programme/races/{more.id}/all") == few <= 6
+
+
+def test_a_move_names_the_runner_and_the_heat_and_marks_the_row(client, login_as):
+    from tests.factories import toast_message
+
+    official = login_as("official")
+    _race, entries, _heats = built_race(official)
+    slot = slot_of(entries[0])
+    response = client.post(
+        f"/admin/programme/slots/{slot.id}/move", data={"to_number": 2}, headers=HTMX
+    )
+    name = entries[0].athlete.full_name
+    assert toast_message(response) == f"{name}を第2組へ移動しました。"
+    moved = response.get_data(as_text=True).split(f'id="slot-{slot.id}"')[1]
+    assert moved.startswith(' class="just-moved"')
+
+
+def test_the_row_buttons_of_a_heat_move_and_step_the_runner_they_name(client, login_as):
+    official = login_as("official")
+    _race, entries, (first, second) = built_race(official)
+    url = f"/admin/programme/heats/{first.id}/rows"
+    slot = slot_of(entries[0])
+    missing = client.post(url, data={"move": slot.id}, headers=HTMX)
+    assert missing.status_code == 422 and "移動先の組番号を入力してください" in missing.text
+    other = slot_of(next(e for e in entries if slot_of(e).heat_id == first.id and e != entries[0]))
+    forged = client.post(url, data={"up": "9" * 30}, headers=HTMX)
+    assert forged.status_code == 404
+    step = client.post(url, data={"up": other.id}, headers=HTMX)
+    assert step.status_code == 200 and slot_of(other.entry).position == 1
+    moved = client.post(url, data={"move": slot.id, f"to{slot.id}": "2"}, headers=HTMX)
+    assert moved.status_code == 200 and slot_of(entries[0]).heat_id == second.id
+    assert client.post(url, data={"move": slot.id, f"to{slot.id}": "2"}).status_code == 404
+
+
+def test_a_heat_of_forty_stays_small(client, login_as):
+    official = login_as("official")
+    race = make_race(heat_capacity=40)
+    make_confirmed_entries(race, [85000 + n for n in range(40)])
+    heats.generate_heats(race.id, by=official)
+    heats.assign_bibs(race.meet_id, by=official)
+    db.session.commit()
+    (heat,) = heats.race_heats(race.id)
+    response = client.get(f"/admin/programme/heats/{heat.id}", headers=HTMX)
+    assert response.status_code == 200, response.data[-2000:]
+    body = response.data
+    assert body.count(b"<tr id=") == 40 and len(body) < 25 * 1024

@@ -805,3 +805,23 @@ def test_race_form_posts_with_csrf_protection_on(csrf_app, client, login_as):
     response = client.post(f"/admin/meets/{meet.id}/races/{race.id}", data=data)
     assert response.status_code == 302
     assert db.session.get(Race, race.id).max_entries == 50
+
+
+def test_ncg_capacity_is_needed_only_for_an_ncg_race(client, login_as):
+    login_as("staff")
+    meet = make_meet()
+    plain = client.post(
+        f"/admin/meets/{meet.id}/races",
+        data=race_form("race-new", ncg_capacity="", first_start_at=""),
+        headers=HTMX,
+    )
+    assert plain.status_code == 200 and "NCG定員" not in toast_message(plain)
+    ncg = client.post(
+        f"/admin/meets/{meet.id}/races",
+        data=race_form(
+            "race-new", is_ncg="y", ncg_capacity="", first_start_at="", distance="10000"
+        ),
+        headers=HTMX,
+    )
+    assert ncg.status_code == 422
+    assert "NCG種目ではNCG定員を入力してください。" in ncg.get_data(as_text=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
 from sqlalchemy import event
 
 from nitsys.extensions import db
@@ -246,3 +247,11 @@ def test_logged_in_dashboard_shows_the_banner(client, login_as):
     login_as("participant")
     page = client.get("/my/").get_data(as_text=True)
     assert "緊急：競技場の変更" in page and "data-dismiss-notice" in page
+
+
+@pytest.mark.parametrize("role", ["official", "staff"])
+def test_the_officials_and_staff_home_shows_the_banner(client, login_as, role):
+    make_notice(title="重要：招集時刻の変更", category=NoticeCategory.IMPORTANT)
+    login_as(role)
+    page = client.get("/admin/").get_data(as_text=True)
+    assert "重要：招集時刻の変更" in page and "data-dismiss-notice" in page

@@ -56,6 +56,7 @@ def test_coach_uploads_from_the_payment_page(client, login_as, application, coac
     assert application.slips[0].declared_amount == 4000
     page = client.get(f"/my/applications/{application.id}/payment").get_data(as_text=True)
     assert "確認待ち" in page and "振込明細のアップロード" not in page
+    assert "振込明細をアップロードしました" in page  # the confirmation, plain POST too
 
 
 def test_forged_upload_is_refused_on_the_page(client, login_as, application, coach):
@@ -274,3 +275,20 @@ def test_remind_command_is_idempotent(app, application):
     runner = app.test_cli_runner()
     assert "1 件" in runner.invoke(args=["payments", "remind"]).output
     assert "0 件" in runner.invoke(args=["payments", "remind"]).output
+
+
+def test_the_reject_and_adjust_forms_load_when_opened(client, login_as, application, coach):
+    from tests.test_payments_service import upload
+
+    upload(application, coach, declared_amount=4000)
+    login_as("official")
+    desk = client.get("/admin/payments").get_data(as_text=True)
+    assert 'name="reason"' not in desk  # not in the list: loaded on opening
+    url = f"/admin/payments/{application.id}/form/reject"
+    assert url in desk
+    fragment = client.get(url, headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert 'name="reason"' in fragment and "<html" not in fragment
+    page = client.get(f"/admin/payments/{application.id}/form/adjust").get_data(as_text=True)
+    assert 'name="amount"' in page and "<html" in page  # without htmx, a page of its own
+    assert client.get("/admin/payments/999999/form/reject").status_code == 404
+    assert client.get(f"/admin/payments/{application.id}/form/other").status_code == 404

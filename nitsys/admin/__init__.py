@@ -13,6 +13,7 @@ from nitsys.admin import (  # noqa: E402, F401
     export_pdfs,
     exports,
     heats,
+    home,
     meets,
     news,
     parking,

@@ -4,24 +4,25 @@ from __future__ import annotations
 
 from flask import abort, render_template, request
 from flask_login import current_user
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
 from nitsys.admin import bp
 from nitsys.domain.errors import RuleViolation
 from nitsys.extensions import db
-from nitsys.htmx import render_page_or_fragment, trigger
+from nitsys.htmx import is_htmx, render_page_or_fragment, trigger
 from nitsys.models import Application, Entry, EntryStatus, Meet, Organization, Race, Role
 from nitsys.security import role_required
 from nitsys.services import entry_review
 
 FAILED = 422
-LIMIT = 300
+PAGE_SIZE = 50  # a page the desk renders fast; the race filter shows how many each race has
 STATUS_VALUES = {status.value for status in EntryStatus}
 STANDARD_FILTERS = (("", "すべて"), ("ncg", "NCG種目"), ("standard", "参加標準記録のある種目"))
 
 
-def _entries(meet: Meet, filters: dict) -> list[Entry]:
+def _entries(meet: Meet, filters: dict, *, page: int) -> list[Entry]:
+    """One page of the filtered entries, plus the first of the next page (if any)."""
     query = (
         select(Entry)
         .join(Entry.race)
@@ -50,7 +51,20 @@ def _entries(meet: Meet, filters: dict) -> list[Entry]:
         query = query.where(Race.is_ncg.is_(True))
     elif filters["standard"] == "standard":
         query = query.where(Race.standard_time.is_not(None))
-    return db.session.scalars(query.limit(LIMIT)).unique().all()
+    query = query.limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)
+    return db.session.scalars(query).unique().all()
+
+
+def _race_counts(meet: Meet) -> dict[int, int]:
+    """Submitted entries per race of the meet (the race filter's counts), one query."""
+    return dict(
+        db.session.execute(
+            select(Entry.race_id, func.count(Entry.id))
+            .join(Entry.race)
+            .where(Race.meet_id == meet.id, Entry.status != EntryStatus.DRAFT)
+            .group_by(Entry.race_id)
+        ).all()
+    )
 
 
 @bp.get("/meets/<int:meet_id>/entry-review")
@@ -64,13 +78,17 @@ def entry_review_list(meet_id: int):
         "team": args.get("team", "").strip(),
         "standard": args.get("standard", ""),
     }
+    page = min(max(args.get("page", 1, type=int), 1), 10_000)
+    entries = _entries(meet, filters, page=page)
     return render_page_or_fragment(
         "admin/entry_review/list.html",
         "admin/entry_review/_table.html",
         meet=meet,
-        entries=_entries(meet, filters),
+        entries=entries[:PAGE_SIZE],
+        page_number=page,
+        has_next=len(entries) > PAGE_SIZE,
+        race_counts=_race_counts(meet) if not is_htmx() else {},
         filters=filters,
-        limit=LIMIT,
         statuses=[s for s in EntryStatus if s is not EntryStatus.DRAFT],
         standards=STANDARD_FILTERS,
         **_late_entry_context(),

@@ -7,6 +7,7 @@ the message flashed.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import date
 
@@ -25,6 +26,22 @@ from nitsys.security import role_required
 from nitsys.services import export_jobs, exports
 
 ENCODING_LABELS = {encoding.value: encoding.label for encoding in (*CsvEncoding, *LynxEncoding)}
+# The exports page's script sends a random token with a download form and waits for the file's
+# answer to carry it back in this cookie: the button shows 作成中… exactly until the file arrives.
+DOWNLOAD_COOKIE = "nitsys_download"
+DOWNLOAD_TOKEN = re.compile(r"[A-Za-z0-9]{8,40}")
+
+
+@bp.after_request
+def _tell_the_page_the_file_arrived(response):
+    if not response.headers.get("Content-Disposition", "").startswith("attachment"):
+        return response
+    token = request.form.get("download_token", "") if request.method == "POST" else ""
+    if DOWNLOAD_TOKEN.fullmatch(token):
+        response.set_cookie(
+            DOWNLOAD_COOKIE, token, max_age=120, samesite="Lax", secure=request.is_secure
+        )
+    return response
 
 
 @bp.get("/meets/<int:meet_id>/exports")

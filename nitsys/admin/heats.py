@@ -11,6 +11,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from nitsys.admin import bp
 from nitsys.domain.errors import RuleViolation
@@ -104,6 +106,23 @@ def programme_race(race_id: int):
     )
 
 
+@bp.get("/programme/races/<int:race_id>/all")
+@role_required(Role.OFFICIAL)
+def programme_race_all(race_id: int):
+    """Every runner of every heat on one page, for printing and checking."""
+    race = db.session.scalar(
+        select(Race).where(Race.id == race_id).options(joinedload(Race.meet))
+    ) or abort(404)
+    race_heats = heats.race_heats(race.id)
+    return render_template(
+        "admin/heats/race_all.html",
+        race=race,
+        heats=race_heats,
+        runners=heats.race_runners(race.id),
+        times=heats.heat_times(race, race_heats),
+    )
+
+
 def _back_to_race(race_id: int):
     return redirect(url_for("admin.programme_race", race_id=race_id))
 
@@ -127,31 +146,47 @@ def programme_race_publish(race_id: int):
 # --- heats (HTMX) --------------------------------------------------------------------------
 
 
-def _heat_cards(affected: list[Heat], *, error: RuleViolation | None = None):
+def _heat_cards(
+    affected: list[Heat], *, error: RuleViolation | None = None, moved_slot_id: int | None = None
+):
     """Every affected heat as an out-of-band card (opened, runners loaded), plus the message."""
     race = affected[0].race
     times = heats.heat_times(race, heats.race_heats(race.id))
     return render_template(
         "admin/heats/_heat_cards.html",
-        cards=[(heat, heats.heat_rows(heat.id)) for heat in affected],
+        cards=[(heat, heats.heat_lines(heat.id)) for heat in affected],
         race=race,
         heat_count=len(times),
         times=times,
         error=error,
+        moved_slot_id=moved_slot_id,
     )
 
 
-def _heat_edit(heat: Heat, action, *args, **kwargs):
-    """Run an edit; answer HTMX with the affected cards, a plain form with a redirect."""
+def _heat_edit(heat: Heat, action, *args, moved: HeatSlot | None = None, **kwargs):
+    """Run an edit; answer HTMX with the affected cards, a plain form with a redirect.
+
+    For a move (`moved`), the answer names the runner and the heat they went to, and the
+    moved row is highlighted in its new heat."""
     result, error = run_as_current_user(action, *args, **kwargs)
     affected = [heat] if error is not None else _as_heats(result)
+    message = "変更しました。"
+    if moved is not None and error is None:
+        db.session.refresh(moved)
+        message = f"{moved.entry.athlete.full_name}を第{moved.heat.number}組へ移動しました。"
     if not is_htmx():
-        _flash_outcome(error, "変更しました。")
+        _flash_outcome(error, message)
         return _back_to_race(heat.race_id)
     db.session.expire_all()
-    body = _heat_cards([db.session.get(Heat, h.id) for h in affected], error=error)
+    body = _heat_cards(
+        [db.session.get(Heat, h.id) for h in affected],
+        error=error,
+        moved_slot_id=moved.id if moved is not None else None,
+    )
     if error is not None:
         return body, FAILED, trigger(toast=error.message, level="error")
+    if moved is not None:
+        return body, trigger(toast=message)
     return body
 
 
@@ -166,8 +201,8 @@ def programme_heat(heat_id: int):
     return render_template(
         "admin/heats/_heat_rows.html",
         heat=heat,
-        rows=heats.heat_rows(heat.id),
-        heat_count=len(heats.race_heats(heat.race_id)),
+        rows=heats.heat_lines(heat.id),
+        heat_count=heats.heat_count(heat.race_id),
     )
 
 
@@ -203,6 +238,34 @@ def _start_from_form() -> datetime | None:
         abort(400)
 
 
+@bp.post("/programme/heats/<int:heat_id>/rows")
+@role_required(Role.OFFICIAL)
+def programme_heat_rows(heat_id: int):
+    """The heat's row buttons: `up` / `down` / `move` name the runner's slot; a move reads the
+    target heat number from that runner's `to<slot id>` field."""
+    heat = _get_or_404(Heat, heat_id)
+    for direction, action in (("up", heats.move_up), ("down", heats.move_down)):
+        if direction in request.form:
+            return _heat_edit(heat, action, _slot_in(heat, request.form.get(direction)).id)
+    slot = _slot_in(heat, request.form.get("move"))
+    to_number = request.form.get(f"to{slot.id}", type=int)
+    if to_number is None:
+        return _heat_edit(heat, _ask_for_heat_number)
+    return _heat_edit(heat, heats.move_slot, slot.id, None, to_number=to_number, moved=slot)
+
+
+def _slot_in(heat: Heat, value: str | None) -> HeatSlot:
+    number = int(value) if value and value.isdecimal() and len(value) <= 9 else None
+    slot = db.session.get(HeatSlot, number) if number is not None else None
+    if slot is None or slot.heat_id != heat.id:
+        abort(404)
+    return slot
+
+
+def _ask_for_heat_number(*, by) -> None:
+    raise RuleViolation("移動先の組番号を入力してください。")
+
+
 @bp.post("/programme/slots/<int:slot_id>/<any(up, down):direction>")
 @role_required(Role.OFFICIAL)
 def programme_slot_step(slot_id: int, direction: str):
@@ -220,4 +283,6 @@ def programme_slot_move(slot_id: int):
     if to_heat is None and to_number is None:
         abort(400)
     position = request.form.get("position", type=int)
-    return _heat_edit(slot.heat, heats.move_slot, slot.id, to_heat, position, to_number=to_number)
+    return _heat_edit(
+        slot.heat, heats.move_slot, slot.id, to_heat, position, to_number=to_number, moved=slot
+    )

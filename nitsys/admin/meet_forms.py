@@ -20,7 +20,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import InputRequired, Length, Optional, StopValidation
 
 from nitsys.domain.dates import missing_day
 from nitsys.domain.errors import RuleViolation
@@ -186,6 +186,12 @@ def bank_account_choices(accounts: list[BankAccount]) -> list[tuple]:
 # --- race ----------------------------------------------------------------------------------
 
 
+def _needed_for_ncg(form, field) -> None:
+    """NCG定員 matters only for an NCG race: left empty otherwise, the default is kept."""
+    if form.is_ncg.data and field.data is None and not field.errors:
+        raise StopValidation("NCG種目ではNCG定員を入力してください。")
+
+
 class RaceForm(FlaskForm):
     distance = SelectField(
         "距離", coerce=int, choices=[(d, f"{d}m") for d in DISTANCES], default=5000
@@ -193,7 +199,9 @@ class RaceForm(FlaskForm):
     gender = SelectField("性別区分", coerce=RaceGender, choices=RaceGender.choices())
     name = StringField("種目名（空欄なら自動）", validators=[Length(max=100)])
     is_ncg = BooleanField("NCG種目")
-    ncg_capacity = NumberField("NCG定員", [InputRequired(REQUIRED)], default=35)
+    ncg_capacity = NumberField(
+        "NCG定員（NCG種目のとき必須）", [_needed_for_ncg, Optional()], default=35
+    )
     fallback_race_id = SelectField("NCG溢れの移動先（一般種目）", coerce=optional_id)
     standard_time = StringField("参加標準記録", validators=[Length(max=20)])
     max_entries = NumberField("エントリー上限（空欄は上限なし）", [Optional()])
@@ -209,7 +217,11 @@ class RaceForm(FlaskForm):
             gender=self.gender.data,
             name=self.name.data or "",
             is_ncg=self.is_ncg.data,
-            ncg_capacity=self.ncg_capacity.data,
+            ncg_capacity=(
+                self.ncg_capacity.default
+                if self.ncg_capacity.data is None
+                else self.ncg_capacity.data
+            ),
             fallback_race_id=self.fallback_race_id.data,
             standard_time=self.standard_time.data or "",
             max_entries=self.max_entries.data,

@@ -82,6 +82,17 @@ def _row_response(application_id: int, *, error: str = "", status: int = 200, he
     return html, status, headers or {}
 
 
+@bp.get("/payments/<int:application_id>/form/<any(reject, adjust):kind>")
+@role_required(Role.OFFICIAL)
+def payment_form(application_id: int, kind: str):
+    """The reject / adjust form of a row, loaded when its section is opened (keeps the desk
+    small); without htmx, a page of its own."""
+    application = db.session.get(Application, application_id) or abort(404)
+    return render_page_or_fragment(
+        "admin/payments/form.html", "admin/payments/_form.html", application=application, kind=kind
+    )
+
+
 @bp.post("/payments/<int:application_id>/approve")
 @role_required(Role.OFFICIAL)
 def payment_approve(application_id: int):

@@ -78,6 +78,13 @@ def _safe_next(target: str | None) -> str:
         and not urlsplit(target).netloc
     ):
         return target
+    return home_url()
+
+
+def home_url() -> str:
+    """Where a logged-in person starts: officials and staff on their desk home."""
+    if current_user.is_authenticated and current_user.is_official:
+        return url_for("admin.home")
     return url_for("entries.dashboard")
 
 
@@ -117,7 +124,7 @@ def _log_in(user) -> None:
 )
 def login():
     if current_user.is_authenticated:
-        return redirect(url_for("entries.dashboard"))
+        return redirect(home_url())
     form = LoginForm()
     if form.validate_on_submit():
         user = _authenticate(form.email.data, form.password.data)

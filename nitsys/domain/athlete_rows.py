@@ -274,7 +274,8 @@ def check_fields(
 
     for name in REQUIRED_FIELDS:
         if not cell_text(raw.get(name)):
-            problem(name, f"{LABELS[name]}が空です。")
+            verb = "を選択してください" if name in CHOSEN_FIELDS else "が空です"
+            problem(name, f"{LABELS[name]}{verb}。")
 
     for name in ("last_name", "first_name"):
         values[name] = _name_part(raw.get(name))
@@ -344,10 +345,14 @@ def _check_birth_date(value: Any, today: date, problem) -> date | None:
     return birth_date
 
 
+# Fields the form offers as a list (the import's template too): an empty one is "not chosen".
+CHOSEN_FIELDS = ("gender", "pref")
+
+
 def _check_prefecture(raw: Mapping[str, Any], problem) -> str:
     text = cell_text(raw.get("pref")) or cell_text(raw.get("pref_name"))
     if not text:
-        problem("pref", "登録陸協が空です。")
+        problem("pref", "登録陸協を選択してください。")
         return ""
     code = prefectures.parse_prefecture(text)
     if code is None:

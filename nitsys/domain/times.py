@@ -2,8 +2,10 @@
 
 A time is an integer number of hundredths of a second (14:30.00 → 87000).
 
-Text is read as ``m:ss[.c[c]]`` or ``h:mm:ss[.c[c]]``; ``14'30"00``, ``14分30秒00`` and
-full-width characters are normalised to that form first.
+Text is read as ``m:ss[.c[c]]`` or ``h:mm:ss[.c[c]]``; ``14'30"00``, ``14分30秒00``, ``14.30.00``,
+``14 30 00`` and full-width characters are normalised to that form first. Digits only, as typed
+on a phone keypad, read as m:ss (``1430``) or m:ss.cc (``143000``): the one that is plausible for
+the distance (both readings are tried, like the shifted spreadsheet readings below).
 
 Spreadsheet cells (``datetime.time``, ``datetime.timedelta``, ``datetime.datetime`` and float
 day fractions) hold a duration, but not always the one the person meant: typing ``14:30`` into
@@ -74,6 +76,11 @@ _MARKS = (
     ("′", ":"),
 )
 _TEXT = re.compile(r"(?:(\d+):)?(\d+):(\d+)(?:\.(\d*))?")
+# What a phone keypad makes easy: "14 30 00" / "14 30" and "14.30.00" read as 14:30.00, and
+# digits only ("1430", "143000": m:ss or m:ss.cc, whichever fits the distance).
+_SPACED = re.compile(r"(\d+)\s+(\d{2})(?:\s+(\d{1,2}))?")
+_DOTTED = re.compile(r"(\d+)\.(\d{2})\.(\d{1,2})")
+_DIGITS = re.compile(r"\d{3,7}")
 _EPOCH_DAYS = {
     date(1899, 12, 30): 0,
     date(1899, 12, 31): 1,
@@ -150,7 +157,13 @@ def _text_readings(text: str, shown: str) -> list[int]:
     normalized = unicodedata.normalize("NFKC", text)
     for mark, replacement in _MARKS:
         normalized = normalized.replace(mark, replacement)
+    separated = _SPACED.fullmatch(normalized.strip()) or _DOTTED.fullmatch(normalized.strip())
+    if separated:
+        minutes, seconds, fraction = separated.groups()
+        normalized = f"{minutes}:{seconds}" + (f".{fraction}" if fraction else "")
     normalized = re.sub(r"\s+", "", normalized).rstrip(".")
+    if _DIGITS.fullmatch(normalized):
+        return _digit_readings(normalized, shown)
     if not normalized:
         raise TimeParseError(f"タイムが入力されていません。{EXAMPLE} のように入力してください。")
     if normalized.startswith(("-", "−")):
@@ -175,6 +188,26 @@ def _text_readings(text: str, shown: str) -> list[int]:
     if hours is not None and cs == 0:
         return [total, _mmss(int(hours), int(minutes)) + int(seconds)]
     return [total]
+
+
+def _digit_readings(digits: str, shown: str) -> list[int]:
+    """Digits only: the last two are seconds (m:ss), or the last four seconds and hundredths
+    (m:ss.cc); both readings are kept when they are valid and the distance chooses."""
+    readings = []
+    for body, fraction in ((digits, "00"), (digits[:-2], digits[-2:])):
+        if len(body) < 3 or int(body[-2:]) >= 60:
+            continue
+        total = _mmss(int(body[:-2]), int(body[-2:])) + int(fraction)
+        if total:
+            readings.append(total)
+    if not readings:
+        raise TimeParseError(
+            _unreadable(
+                shown,
+                "数字だけのときは 1430（14:30.00）や 143000（14:30.00）のように入力してください。",
+            )
+        )
+    return readings
 
 
 def _check_text_fields(shown: str, hours, minutes: str, seconds: str, fraction: str) -> None:

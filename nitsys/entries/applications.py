@@ -7,8 +7,9 @@ works as a plain POST (redirect after success, the page with errors in place oth
 from __future__ import annotations
 
 from collections import Counter
+from datetime import datetime
 
-from flask import abort, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
@@ -18,6 +19,7 @@ from nitsys.domain.errors import RuleViolation
 from nitsys.entries import bp
 from nitsys.entries.forms import EntryRowForm, EntryTimesForm, WithdrawalForm
 from nitsys.extensions import db
+from nitsys.formatting import TOKYO
 from nitsys.htmx import is_htmx
 from nitsys.models import Application, Athlete, Entry, EntryStatus, Meet, Race, RaceGender
 from nitsys.models.base import utcnow
@@ -25,7 +27,8 @@ from nitsys.reports.download import download_response
 from nitsys.reports.entry_confirmation import entry_confirmation_pdf
 from nitsys.security import owned_or_404
 from nitsys.services import entries as entry_service
-from nitsys.services import parking
+from nitsys.services import parking, runner_search
+from nitsys.services import results as results_service
 
 HISTORY_LIMIT = 300
 
@@ -52,24 +55,23 @@ def active_races(meet: Meet) -> list[Race]:
 
 
 def _roster(race: Race | None = None, query: str = "") -> list[Athlete]:
-    """The owner's active athletes, filtered by the race's gender and a name/kana search."""
+    """The owner's active athletes, filtered by the race's gender and a name/kana/romaji search."""
     stmt = select(Athlete).where(Athlete.owned_by(current_user), Athlete.is_active)
     if race is not None and race.gender is not RaceGender.MIXED:
         stmt = stmt.where(Athlete.gender == race.gender.value)
-    for word in query.replace("　", " ").split():
-        pattern = f"%{word}%"
-        stmt = stmt.where(
-            Athlete.last_name.like(pattern)
-            | Athlete.first_name.like(pattern)
-            | Athlete.last_name_kana.like(pattern)
-            | Athlete.first_name_kana.like(pattern)
-            | Athlete.jaaf_id.like(pattern)
-        )
+    text = runner_search.cleaned(query)
+    if text:  # the desks' search: hiragana = katakana, romaji, names from their start
+        names, _exact = runner_search.name_terms(text)
+        stmt = stmt.where(names | Athlete.jaaf_id.contains(text, autoescape=True))
     return list(
         db.session.scalars(
             stmt.order_by(Athlete.last_name_kana, Athlete.first_name_kana, Athlete.id)
         )
     )
+
+
+def _entered(race: Race | None) -> set[int]:
+    return entry_service.entered_athlete_ids(race) if race is not None else set()
 
 
 def _draft_with_entries(meet: Meet) -> Application | None:
@@ -99,6 +101,7 @@ def _editor_context(meet: Meet, *, form: EntryRowForm | None = None, errors=None
         "form": form,
         "errors": errors or {},
         "athletes": _roster(selected_race),
+        "entered": _entered(selected_race),
         "window": entry_window_state(meet, utcnow()),
     }
 
@@ -201,6 +204,7 @@ def athlete_options(meet_id: int):
     return render_template(
         "entries/meets/_athlete_select.html",
         athletes=_roster(race, request.args.get("q", "").strip()),
+        entered=_entered(race),
         selected=request.args.get("athlete_id", type=int),
     )
 
@@ -213,6 +217,7 @@ def validate_time(meet_id: int):
     race = db.session.get(Race, request.form.get("race_id", type=int) or 0)
     value = request.form.get(field, "")
     context = {"field_id": request.form.get("target", field), "message": "", "reading": None}
+    context["example"] = "14:20.00" if field == "personal_best" else "14:30.00"
     if race is None or race.meet_id != meet.id:
         context["message"] = "先に種目を選んでください。"
         return render_template("entries/meets/_time_hint.html", **context), 422
@@ -262,6 +267,7 @@ def update_entry(entry_id: int):
         meet=meet,
         row_error=error,
         typed=form if error else None,
+        saved=error is None,
     ), 422 if error else 200
 
 
@@ -311,6 +317,11 @@ def submit(application_id: int):
         return render_template(
             "entries/applications/submit.html", application=application, error=error.message
         ), 422
+    # A flash, not a toast: both the htmx and the plain path land on a new page that shows it.
+    flash(
+        f"申込 {application.number} を提出しました。下のお支払い案内に従って参加料をお振込みください。",
+        "success",
+    )
     target = url_for("entries.application", application_id=application_id)
     if is_htmx():
         return "", 204, {"HX-Redirect": target}
@@ -381,11 +392,21 @@ def history():
             joinedload(Entry.race).joinedload(Race.meet),
             joinedload(Entry.application),
         )
-        .order_by(Application.meet_id.desc(), Entry.race_id, Entry.declared_time)
+        .join(Entry.race)
+        .join(Race.meet)
+        .order_by(Meet.first_day.desc(), Meet.id.desc(), Race.display_order, Entry.race_id)
         .limit(HISTORY_LIMIT)
     ).all()
+    meets: dict[int, tuple[Meet, list[Entry]]] = {}
+    for entry in entries:  # newest meet first, as ordered
+        meets.setdefault(entry.race.meet_id, (entry.race.meet, []))[1].append(entry)
     return render_template(
-        "entries/applications/history.html", entries=entries, limit=HISTORY_LIMIT
+        "entries/applications/history.html",
+        meets=list(meets.values()),
+        entries=entries,
+        results=results_service.results_of_entries(entry.id for entry in entries),
+        today=datetime.now(TOKYO).date(),
+        limit=HISTORY_LIMIT,
     )
 
 

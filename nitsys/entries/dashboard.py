@@ -1,6 +1,6 @@
 """The participant's home after login: upcoming meets, and each application's next step."""
 
-from datetime import date
+from datetime import date, datetime
 
 from flask import render_template
 from flask_login import current_user, login_required
@@ -9,10 +9,17 @@ from sqlalchemy.orm import joinedload
 
 from nitsys.entries import bp
 from nitsys.extensions import db
+from nitsys.formatting import TOKYO
 from nitsys.models import Application, Meet
 from nitsys.services import parking
 
 RECENT_APPLICATIONS = 10
+
+
+@bp.context_processor
+def meet_calendar() -> dict:
+    """Today in Japan, for the participant pages' "next step" of a meet that is over."""
+    return {"today_jst": datetime.now(TOKYO).date()}
 
 
 @bp.get("/")

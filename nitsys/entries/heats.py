@@ -4,15 +4,16 @@
 `entries/_my_heats.html` without its view having to know about heats.
 """
 
-from datetime import date
+from datetime import date, datetime
 
 from flask import abort, render_template
 from flask_login import current_user, login_required
 
 from nitsys.entries import bp
 from nitsys.extensions import db
+from nitsys.formatting import TOKYO
 from nitsys.models import Meet
-from nitsys.services import heats
+from nitsys.services import heats, results
 
 
 @bp.app_template_global()
@@ -28,4 +29,12 @@ def team_sheet(meet_id: int):
     if meet is None or not meet.is_published:
         abort(404)
     rows = heats.published_rows(meet.id, owner=current_user)
-    return render_template("entries/team_sheet.html", meet=meet, rows=rows, user=current_user)
+    over = meet.last_day < datetime.now(TOKYO).date()
+    return render_template(
+        "entries/team_sheet.html",
+        meet=meet,
+        rows=rows,
+        user=current_user,
+        # A meet that is over: each runner's 記録 and 順位 on the sheet.
+        results=results.results_by_slot_place(meet.id, current_user) if over else None,
+    )

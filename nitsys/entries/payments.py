@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import abort, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -17,7 +17,7 @@ from nitsys.domain.errors import RuleViolation
 from nitsys.domain.numbers import fits_db_int
 from nitsys.entries import bp
 from nitsys.extensions import db
-from nitsys.htmx import is_htmx, trigger
+from nitsys.htmx import is_htmx
 from nitsys.models import Application, ApplicationStatus, PaymentSlip
 from nitsys.reports.download import download_response
 from nitsys.reports.receipt import receipt_filename, receipt_pdf
@@ -90,9 +90,11 @@ def upload_slip(application_id: int):
     except RuleViolation as error:
         db.session.rollback()
         return _page(application, error=error.message, form=request.form, status=FAILED)
+    # A flash, not a toast: both the htmx and the plain path land on a new page that shows it.
+    flash("振込明細をアップロードしました。事務局が確認するまでお待ちください。", "success")
     target = url_for("entries.payment", application_id=application.id)
     if is_htmx():
-        return "", 204, {"HX-Redirect": target, **trigger(toast="振込明細をアップロードしました。")}
+        return "", 204, {"HX-Redirect": target}
     return redirect(target)
 
 

@@ -162,6 +162,19 @@ def _check_not_entered(athlete: Athlete, race: Race, exclude_entry_id: int | Non
         )
 
 
+def entered_athlete_ids(race: Race) -> set[int]:
+    """Athletes already in `race` or a race linked to it (NCG and its fallback): the ones
+    `add_entry` would refuse, for the entry form to show as エントリー済 instead of offering."""
+    return set(
+        db.session.scalars(
+            select(Entry.athlete_id).where(
+                Entry.race_id.in_([race.id, *_linked_race_ids(race)]),
+                Entry.status != EntryStatus.WITHDRAWN,
+            )
+        )
+    )
+
+
 def _linked_race_ids(race: Race) -> list[int]:
     """The fallback race of an NCG race, or the NCG races falling back to a general race."""
     if race.is_ncg:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import bindparam, delete, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from nitsys.domain import bibs as bib_rules
 from nitsys.domain.errors import NotFound, RuleViolation
@@ -735,6 +735,10 @@ def race_summaries(meet: Meet) -> list[dict]:
     ]
 
 
+def heat_count(race_id: int) -> int:
+    return db.session.scalar(select(func.count(Heat.id)).where(Heat.race_id == race_id)) or 0
+
+
 def slot_counts(heat_ids: list[int]) -> dict[int, int]:
     """Runners per heat, by heat id."""
     rows = db.session.execute(
@@ -745,6 +749,74 @@ def slot_counts(heat_ids: list[int]) -> dict[int, int]:
     return dict(rows)
 
 
+@dataclass(frozen=True)
+class RunnerLine:
+    """One runner of a heat as the builder lists it: plain columns, no ORM objects to build
+    (a heat partial of 40 and a whole race of 900 stay fast)."""
+
+    slot_id: int
+    position: int
+    bib: int | None
+    name: str
+    kana: str
+    team: str
+    declared_time: int | None
+
+
+def _runner_lines(where) -> list[tuple[int, RunnerLine]]:
+    """(heat id, line) of the slots matching `where`, by heat number and position; one query."""
+    rows = db.session.execute(
+        select(
+            HeatSlot.heat_id,
+            HeatSlot.id,
+            HeatSlot.position,
+            HeatSlot.bib,
+            Athlete.last_name,
+            Athlete.first_name,
+            Athlete.last_name_kana,
+            Athlete.first_name_kana,
+            Organization.short_name,
+            Organization.name,
+            Entry.declared_time,
+        )
+        .join(Heat, Heat.id == HeatSlot.heat_id)
+        .join(Entry, Entry.id == HeatSlot.entry_id)
+        .join(Athlete, Athlete.id == Entry.athlete_id)
+        .outerjoin(Organization, Organization.id == Athlete.organization_id)
+        .where(where)
+        .order_by(Heat.number, HeatSlot.position)
+    ).all()
+    return [
+        (
+            row.heat_id,
+            RunnerLine(
+                slot_id=row.id,
+                position=row.position,
+                bib=row.bib,
+                name=f"{row.last_name} {row.first_name}",
+                kana=f"{row.last_name_kana} {row.first_name_kana}",
+                team=row.short_name or row.name or "個人",
+                declared_time=row.declared_time,
+            ),
+        )
+        for row in rows
+    ]
+
+
+def heat_lines(heat_id: int) -> list[RunnerLine]:
+    """A heat's runners in position order (the builder's opened heat)."""
+    return [line for _, line in _runner_lines(HeatSlot.heat_id == heat_id)]
+
+
+def race_runners(race_id: int) -> dict[int, list[RunnerLine]]:
+    """Every runner of every heat of a race, by heat id, in position order — one query (the
+    printable "all runners" view of a race with 20+ heats)."""
+    by_heat: dict[int, list[RunnerLine]] = defaultdict(list)
+    for heat_id, line in _runner_lines(Heat.race_id == race_id):
+        by_heat[heat_id].append(line)
+    return by_heat
+
+
 def heat_rows(heat_id: int) -> list[HeatSlot]:
     """A heat's slots with entry, athlete and organization loaded, in position order."""
     return list(
@@ -752,9 +824,9 @@ def heat_rows(heat_id: int) -> list[HeatSlot]:
             select(HeatSlot)
             .where(HeatSlot.heat_id == heat_id)
             .options(
-                selectinload(HeatSlot.entry)
-                .selectinload(Entry.athlete)
-                .selectinload(Athlete.organization)
+                joinedload(HeatSlot.entry)
+                .joinedload(Entry.athlete)
+                .joinedload(Athlete.organization)
             )
             .order_by(HeatSlot.position)
         )

@@ -27,6 +27,7 @@ from nitsys.domain.times import format_time
 from nitsys.extensions import db
 from nitsys.formatting import to_tokyo
 from nitsys.models import (
+    Application,
     Athlete,
     Entry,
     Heat,
@@ -662,3 +663,31 @@ def export_results_csv(
     parameters = {"encoding": encoding.value}
     exports.log_export(by, "results_csv", meet, race, parameters, filename, len(rows) - 1, data)
     return exports.ExportFile(data, filename, f"text/csv; charset={encoding.charset}")
+
+
+def results_of_entries(entry_ids) -> dict[int, HeatResult]:
+    """Each entry's imported result (place, time, status), by entry id — one query (a team's
+    history and team sheet of a meet that is over)."""
+    ids = list(entry_ids)
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        select(HeatSlot.entry_id, HeatResult)
+        .join(HeatResult, HeatResult.slot_id == HeatSlot.id)
+        .where(HeatSlot.entry_id.in_(ids))
+    ).all()
+    return dict(rows)
+
+
+def results_by_slot_place(meet_id: int, owner) -> dict[tuple[int, int, int], HeatResult]:
+    """The owner's imported results in a meet, by (race id, heat number, position) — how a
+    team sheet row names its runner. One query."""
+    rows = db.session.execute(
+        select(Heat.race_id, Heat.number, HeatSlot.position, HeatResult)
+        .join(HeatSlot, HeatSlot.id == HeatResult.slot_id)
+        .join(Heat, Heat.id == HeatSlot.heat_id)
+        .join(Entry, Entry.id == HeatSlot.entry_id)
+        .join(Application, Application.id == Entry.application_id)
+        .where(HeatSlot.meet_id == meet_id, Application.owned_by(owner))
+    ).all()
+    return {(race_id, number, position): result for race_id, number, position, result in rows}

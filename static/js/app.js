@@ -44,6 +44,24 @@
 
   window.nitsys = { showToast: showToast };
 
+  // A refused form (422, or a page shown with its messages) takes the eye and the focus to
+  // its first problem: on a phone the message may be a screen away from the button.
+  function focusFirstProblem(root) {
+    var field = root && root.querySelector('[aria-invalid="true"]');
+    if (!field) return;
+    field.focus({ preventScroll: true });
+    field.scrollIntoView({ block: "center" });
+  }
+
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var xhr = event.detail.xhr;
+    if (xhr && xhr.status === 422) focusFirstProblem(event.detail.elt);
+  });
+
+  document.addEventListener("DOMContentLoaded", function () {
+    focusFirstProblem(document.getElementById("main"));
+  });
+
   // Server side: nitsys.htmx.trigger(toast=...) sends HX-Trigger: {"toast": {message, level}}.
   document.addEventListener("toast", function (event) {
     var detail = event.detail || {};

@@ -1,17 +1,30 @@
 // Programme builder: drag a runner onto another runner (takes that position) or onto a heat
-// (goes last). Uses the same POST endpoints as the buttons; the server answers with the
-// affected heats as out-of-band cards, which htmx swaps in place.
+// (goes last), using the same move endpoint as the buttons; the server answers with the
+// affected heats as out-of-band cards, which htmx swaps in place. Enter in a row's heat-number
+// field presses that row's 組へ移動 (the fields share one form per heat).
 (function () {
   "use strict";
   var dragged = null;
 
+  function moveUrl(row) {
+    return row.closest("table").dataset.slotsUrl + row.id.replace("slot-", "") + "/move";
+  }
+
+  document.addEventListener("keydown", function (event) {
+    var field = event.target;
+    if (event.key !== "Enter" || !field.matches || !field.matches(".heat-table input[name^=to]")) return;
+    event.preventDefault();
+    var button = field.closest("tr").querySelector("button[name=move]");
+    if (button) button.click();
+  });
+
   document.addEventListener("dragstart", function (event) {
-    var row = event.target.closest && event.target.closest("tr[data-move-url]");
+    var row = event.target.closest && event.target.closest("tr[draggable=true]");
     if (!row) return;
     dragged = row;
     row.classList.add("dragging");
     event.dataTransfer.effectAllowed = "move";
-    event.dataTransfer.setData("text/plain", row.dataset.moveUrl);
+    event.dataTransfer.setData("text/plain", moveUrl(row));
   });
 
   document.addEventListener("dragend", function () {
@@ -45,6 +58,6 @@
     var values = { to_heat: zone.dataset.heatId };
     var onto = event.target.closest("tr[data-position]");
     if (onto && onto !== dragged) values.position = onto.dataset.position;
-    htmx.ajax("POST", dragged.dataset.moveUrl, { source: zone, values: values, swap: "none" });
+    htmx.ajax("POST", moveUrl(dragged), { source: zone, values: values, swap: "none" });
   });
 })();

@@ -44,8 +44,14 @@
     } else if (event.key === "r" && row) {
       var reject = row.querySelector("[data-reject]");
       if (reject) {
+        // The form is loaded when the section opens: focus the reason once it is there.
+        var focusReason = function () {
+          var reason = reject.querySelector("input[name=reason]");
+          if (reason) reason.focus();
+          return Boolean(reason);
+        };
         reject.open = true;
-        reject.querySelector("input[name=reason]").focus();
+        if (!focusReason()) reject.addEventListener("htmx:afterSettle", focusReason, { once: true });
         event.preventDefault();
       }
     } else if (event.key === "v" && row) {

@@ -29,8 +29,11 @@ def test_staff_download_the_start_list_and_the_lynx_zip(new_page, browser_login,
     button = start_list.get_by_role("button", name="スタートリストをダウンロード")
     with page.expect_download() as started:
         button.click()
-    expect(start_list.locator("button[aria-busy=true]")).to_have_text("作成中…")
+        expect(start_list.locator("button[aria-busy=true]")).to_have_text("作成中…")
     csv_file = started.value
+    # The button comes back when the file has arrived (not after a fixed delay).
+    expect(button).not_to_have_attribute("aria-busy", "true", timeout=2000)
+    expect(button).to_be_enabled()
 
     lynx = page.locator("article", has_text="FinishLynx")
     lynx.get_by_label("文字コード").select_option(label="Shift_JIS（CP932）")
