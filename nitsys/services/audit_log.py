@@ -210,8 +210,8 @@ def export_csv(filters: Filters, *, by: User) -> bytes:
                 event.object_type,
                 event.object_id,
                 event.meet_id,
-                _text(event.before),
-                _text(event.after),
+                change_text(event.before),
+                change_text(event.after),
                 event.ip,
             ]
         )
@@ -224,7 +224,8 @@ def export_csv(filters: Filters, *, by: User) -> bytes:
     return write_csv(rows)
 
 
-def _text(value) -> str:
+def change_text(value) -> str:
+    """An audit row's before/after as one line of text (exports)."""
     if value in (None, {}, []):
         return ""
     if isinstance(value, dict):

@@ -9,22 +9,19 @@ Athletes are looked up only in the uploader's own roster: JAAF ID first, else ex
 from __future__ import annotations
 
 import re
-import secrets
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 
 from nitsys.domain.entry_sheet import COLUMNS
-from nitsys.domain.errors import NotFound, RuleViolation
+from nitsys.domain.errors import RuleViolation
 from nitsys.extensions import db
 from nitsys.models import Athlete, EntryImport, Meet, Race, User
-from nitsys.models.base import utcnow
 from nitsys.reports import xlsx_input
-from nitsys.services import audit, entries
+from nitsys.services import audit, entries, import_staging
 
-STAGING_LIFETIME = timedelta(hours=1)
 MAX_ROWS = 2000
 REQUIRED = ("last_name", "first_name", "race_code", "declared_time")
 RACE_CODE = re.compile(r"(NCG_)?([MFX])(\d{3,5})")
@@ -127,34 +124,11 @@ def _text(value) -> str:
 
 
 def stage(by: User, meet: Meet, rows: list[dict], filename: str) -> EntryImport:
-    db.session.execute(delete(EntryImport).where(EntryImport.expires_at < utcnow()))
-    staged = EntryImport(
-        token=secrets.token_urlsafe(24),
-        meet_id=meet.id,
-        user_id=by.id,
-        filename=filename[:200],
-        rows=rows,
-        expires_at=utcnow() + STAGING_LIFETIME,
-    )
-    db.session.add(staged)
-    return staged
+    return import_staging.stage(EntryImport, by, meet, rows, filename)
 
 
 def staged_import(by: User, meet: Meet, token: str) -> EntryImport:
-    staged = db.session.scalar(
-        select(EntryImport).where(
-            EntryImport.token == token,
-            EntryImport.user_id == by.id,
-            EntryImport.meet_id == meet.id,
-        )
-    )
-    if staged is None:
-        raise NotFound()
-    if staged.expires_at < utcnow():
-        raise RuleViolation(
-            "取り込みデータの有効期限（1時間）が切れました。もう一度アップロードしてください。"
-        )
-    return staged
+    return import_staging.staged(EntryImport, by, meet, token)
 
 
 # --------------------------------------------------------------------------------------------

@@ -15,13 +15,12 @@
 from __future__ import annotations
 
 import re
-import secrets
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import datetime, time
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from nitsys.domain.errors import NotFound, RuleViolation
@@ -42,10 +41,9 @@ from nitsys.models.parking import (
 from nitsys.reports.athlete_files import FileProblem, read_table
 from nitsys.reports.csv_files import CsvEncoding, listing, write_csv
 from nitsys.reports.parking_permit import permit_filename, permits_pdf
-from nitsys.services import audit, outbox
+from nitsys.services import audit, import_staging, outbox
 from nitsys.services.exports import ExportFile
 
-STAGING_LIFETIME = timedelta(hours=1)
 MAX_ROWS = 2000
 SKIP = "skip"
 KINDS = [kind for kind, _ in VEHICLE_TYPES]
@@ -488,36 +486,11 @@ def _text(value) -> str:
 
 
 def stage(by: User, meet: Meet, rows: list[dict], filename: str) -> ParkingImport:
-    db.session.execute(delete(ParkingImport).where(ParkingImport.expires_at < utcnow()))
-    staged = ParkingImport(
-        token=secrets.token_urlsafe(24),
-        meet_id=meet.id,
-        user_id=by.id,
-        filename=filename[:200],
-        rows=rows,
-        expires_at=utcnow() + STAGING_LIFETIME,
-    )
-    db.session.add(staged)
-    return staged
+    return import_staging.stage(ParkingImport, by, meet, rows, filename)
 
 
 def staged_import(by: User, meet: Meet, token: str) -> ParkingImport:
-    staged = db.session.scalar(
-        select(ParkingImport)
-        .where(
-            ParkingImport.token == token,
-            ParkingImport.user_id == by.id,
-            ParkingImport.meet_id == meet.id,
-        )
-        .with_for_update()  # a double-clicked confirm waits, then finds the staging gone
-    )
-    if staged is None:
-        raise NotFound("取り込みデータが見つかりません。もう一度アップロードしてください。")
-    if staged.expires_at < utcnow():
-        raise RuleViolation(
-            "取り込みデータの有効期限（1時間）が切れました。もう一度アップロードしてください。"
-        )
-    return staged
+    return import_staging.staged(ParkingImport, by, meet, token, lock=True)
 
 
 # --- the allocation import: preview ----------------------------------------------------------

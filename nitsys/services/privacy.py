@@ -23,7 +23,7 @@ from nitsys.models import (
     User,
 )
 from nitsys.reports.workbook import Column, Sheet, workbook_xlsx
-from nitsys.services import audit
+from nitsys.services import audit, audit_log
 
 MAX_AUDIT_ROWS = 50_000
 # Birth date is required by the schema; an erased athlete gets this placeholder (shown as 削除済み).
@@ -253,8 +253,8 @@ def team_workbook(team_id: int, *, by: User) -> tuple[bytes, str]:
                     e.action,
                     e.object_type,
                     e.object_id,
-                    _text(e.before),
-                    _text(e.after),
+                    audit_log.change_text(e.before),
+                    audit_log.change_text(e.after),
                 ]
                 for e in events
             ],
@@ -267,14 +267,6 @@ def team_workbook(team_id: int, *, by: User) -> tuple[bytes, str]:
                "audit_rows": len(events)},
     )  # fmt: skip
     return data, f"{team.name}_保有データ.xlsx"
-
-
-def _text(value) -> str:
-    if not value:
-        return ""
-    if isinstance(value, dict):
-        return "; ".join(f"{k}={v}" for k, v in value.items())
-    return str(value)
 
 
 # ------------------------------------------------------------------------- athlete erasure
