@@ -10,3 +10,12 @@ SMALL_PHONE = {"width": 360, "height": 740}
 def label(text: str) -> re.Pattern:
     """A field's label exactly, whether or not it carries the required mark (* / 必須)."""
     return re.compile(rf"^{re.escape(text)}(\s*(\*|必須))?$")
+
+
+NO_SIDEWAYS_SCROLL = "document.scrollingElement.scrollWidth <= window.innerWidth"
+
+
+def fits_width(page) -> bool:
+    """No sideways scroll once the page has loaded (its stylesheets applied)."""
+    page.wait_for_load_state("load")
+    return page.evaluate(NO_SIDEWAYS_SCROLL)

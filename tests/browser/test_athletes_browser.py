@@ -4,11 +4,10 @@ import pytest
 from playwright.sync_api import expect
 
 from tests import factories
-from tests.browser.helpers import PHONE, label
+from tests.browser.helpers import PHONE, fits_width, label
 
 pytestmark = pytest.mark.browser
 
-NO_HORIZONTAL_SCROLL = "document.scrollingElement.scrollWidth <= window.innerWidth"
 IMPORT_CSV = (
     "姓,名,姓カナ,名カナ,性別,生年月日,学年,登録陸協,JAAF ID\r\n"
     "北野,大地,きたの,だいち,男,2004/7/7,3,北海道,12345678903\r\n"
@@ -40,7 +39,7 @@ def test_coach_adds_edits_imports_and_finds_athletes(page, live_server, browser_
     page.get_by_role("link", name="選手管理").click()
     expect(page.get_by_role("heading", name="選手管理")).to_be_visible()
     page.wait_for_load_state()  # stylesheets applied before measuring the width
-    assert page.evaluate(NO_HORIZONTAL_SCROLL)
+    assert fits_width(page)
 
     page.get_by_role("button", name="＋ 選手を追加").click()
     add_athlete(
@@ -64,7 +63,7 @@ def test_coach_adds_edits_imports_and_finds_athletes(page, live_server, browser_
     edit.get_by_label(label("名"), exact=True).fill("学人")
     edit.get_by_role("button", name="保存").click()
     expect(roster_row(page, "青山 学人")).to_be_visible()
-    assert page.evaluate(NO_HORIZONTAL_SCROLL)
+    assert fits_width(page)
 
     page.get_by_role("button", name="一括登録（Excel・CSV）").click()
     page.get_by_label(label("ファイル（.xlsx または .csv、5MB まで）")).set_input_files(

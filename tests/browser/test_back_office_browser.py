@@ -7,12 +7,10 @@ from playwright.sync_api import expect
 from nitsys.extensions import db
 from nitsys.services import payments
 from tests import factories
-from tests.browser.helpers import DESKTOP, PHONE
+from tests.browser.helpers import DESKTOP, PHONE, fits_width
 from tests.test_payments_service import png_bytes
 
 pytestmark = pytest.mark.browser
-
-NO_HORIZONTAL_SCROLL = "document.scrollingElement.scrollWidth <= window.innerWidth"
 
 
 @pytest.fixture
@@ -45,9 +43,7 @@ def test_payment_desk_finds_the_team_and_its_contact_from_a_slip(
     assert phone.bounding_box()["height"] >= 44
     expect(page.locator("#members")).to_contain_text("監督 次郎")
     expect(page.locator("#applications")).to_contain_text(slip.number)
-    assert page.evaluate(NO_HORIZONTAL_SCROLL), page.evaluate(
-        "document.scrollingElement.scrollWidth"
-    )
+    assert fits_width(page), page.evaluate("document.scrollingElement.scrollWidth")
 
 
 @pytest.mark.parametrize("viewport", [PHONE])
@@ -62,6 +58,6 @@ def test_staff_back_office_pages_fit_a_phone(page, browser_login, slip, viewport
         "/admin/users",
     ):
         page.goto(path)
-        assert page.evaluate(NO_HORIZONTAL_SCROLL), (
+        assert fits_width(page), (
             f"{path} is {page.evaluate('document.scrollingElement.scrollWidth')}px wide"
         )

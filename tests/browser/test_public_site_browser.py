@@ -8,20 +8,18 @@ import os
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.helpers import DESKTOP, PHONE
+from tests.browser.helpers import DESKTOP, PHONE, fits_width
 from tests.public_site_data import build_public_site
 
 pytestmark = pytest.mark.browser
 SCREENSHOTS = os.environ.get("NITSYS_SCREENSHOTS")  # a directory, to look at the pages
-
-NO_HORIZONTAL_SCROLL = "document.scrollingElement.scrollWidth <= window.innerWidth"
 
 
 def fits(page, name: str = "") -> None:
     if SCREENSHOTS and name:
         width = page.viewport_size["width"]
         page.screenshot(path=f"{SCREENSHOTS}/public-{name}-{width}.png", full_page=True)
-    assert page.evaluate(NO_HORIZONTAL_SCROLL), (
+    assert fits_width(page), (
         f"{page.url} is {page.evaluate('document.scrollingElement.scrollWidth')}px wide"
     )
 
