@@ -15,11 +15,12 @@ from __future__ import annotations
 from flask import Flask, Request, request
 from sqlalchemy.exc import DataError
 from werkzeug.datastructures import ImmutableMultiDict
+from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter
 from wtforms import IntegerField
 
 from nitsys.api.problems import is_api_request
-from nitsys.domain.numbers import DB_INT_MAX, bounded_int, fits_db_int
+from nitsys.domain.numbers import bounded_int, fits_db_int
 from nitsys.errors import render_error
 from nitsys.extensions import db
 
@@ -45,11 +46,16 @@ class NitsysRequest(Request):
 
 
 class DatabaseIntConverter(IntegerConverter):
-    """`<int:id>`: ids the database can hold; a larger number matches no route (404)."""
+    """`<int:id>`: an id the database cannot hold is a 404 before any view runs.
 
-    def __init__(self, map, *args, **kwargs):
-        kwargs.setdefault("max", DB_INT_MAX)
-        super().__init__(map, *args, **kwargs)
+    Raised rather than "no match": a route split by method (GET and PUT on one path) would
+    otherwise answer 405 for the method that did not fail to match."""
+
+    def to_python(self, value: str) -> int:
+        number = super().to_python(value)
+        if not fits_db_int(number):
+            raise NotFound()
+        return number
 
 
 class DbIntegerField(IntegerField):

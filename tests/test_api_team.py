@@ -290,3 +290,11 @@ def test_maintenance_answers_503_problem(client):
     assert response.status_code == 503
     assert response.get_json()["detail"] == "点検中です。"
     assert response.headers["Retry-After"]
+
+
+def test_an_id_beyond_the_database_range_is_404_for_every_method_of_the_path(client, writer):
+    url = f"{API}/team/athletes/{2**31}"
+    assert client.get(url, headers=writer).status_code == 404
+    response = client.put(url, json={}, headers=writer)
+    assert response.status_code == 404  # not 405: the PUT route must not fall through
+    assert response.get_json()["status"] == 404
