@@ -78,16 +78,20 @@ def start_job(meet_id: int, kind: str):
     return _status(job, meet_id, kind), 202
 
 
+@bp.get(
+    "/meets/<int:meet_id>/exports/archive/<int:job_id>"
+)  # the archive's first address, still served
 @bp.get("/meets/<int:meet_id>/exports/jobs/<int:job_id>")
-@bp.get("/meets/<int:meet_id>/exports/archive/<int:job_id>")
 @role_required(Role.STAFF)
 def archive_status(meet_id: int, job_id: int):
     job = _job_or_404(meet_id, job_id)
     return _status(job, meet_id, job.kind)
 
 
+@bp.get(
+    "/meets/<int:meet_id>/exports/archive/<int:job_id>/download"
+)  # the archive's first address, still served
 @bp.get("/meets/<int:meet_id>/exports/jobs/<int:job_id>/download")
-@bp.get("/meets/<int:meet_id>/exports/archive/<int:job_id>/download")
 @role_required(Role.STAFF)
 def archive_download(meet_id: int, job_id: int):
     job = _job_or_404(meet_id, job_id)
