@@ -125,6 +125,7 @@ def runnable() -> dict:
 @huey.task(retries=2, retry_delay=10, retry_backoff=2)
 @_in_app
 def build_archive(job_id: int) -> None:
+    """Build an export job's file: the archive, a whole-meet PDF or all parking permits."""
     from nitsys.services import export_jobs
 
     export_jobs.run(job_id)

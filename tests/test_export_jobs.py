@@ -1,4 +1,5 @@
-"""The archive on the exports page: built off the request, progress shown, one at a time."""
+"""Files built on the queue (the archive, whole-meet PDFs): off the request, progress shown, one
+at a time per kind."""
 
 import io
 import zipfile
@@ -7,10 +8,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from nitsys import tasks
+from nitsys import progress, storage, tasks
 from nitsys.extensions import db
-from nitsys.models import ExportJob, ExportJobStatus
-from nitsys.services import export_jobs
+from nitsys.models import ExportJob, ExportJobStatus, ExportLog
+from nitsys.services import archive, export_jobs
+from tests.test_export_pdfs import pages_text
 from tests.test_exports_views import ready_race
 
 
@@ -177,3 +179,93 @@ def test_staff_see_queued_running_and_failed_jobs_with_progress_on_the_system_pa
     assert '<progress value="60"' in section and "programme" in section
     assert "作成中" in section and "失敗" in section and "予期しないエラー" in section
     assert "記録保存用アーカイブ（zip）" in section
+
+
+# --- whole-meet PDFs on the queue (the per-race ones stay in the request) --------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "kind", "name"),
+    [
+        ("pdf/programme", export_jobs.PROGRAMME, "programme_2026-12-05_全種目.pdf"),
+        ("pdf/emergency", export_jobs.EMERGENCY, "emergency_2026-12-05_全種目.pdf"),
+    ],
+)
+def test_a_whole_meet_pdf_is_built_on_the_queue_stored_and_downloaded_by_staff(
+    client, login_as, path, kind, name
+):
+    staff = login_as("staff")
+    race = ready_race(staff)
+    base = f"/admin/meets/{race.meet_id}/exports"
+
+    response = client.post(f"{base}/{path}", data={"target": ""}, follow_redirects=True)
+
+    assert response.request.path == base
+    page = response.get_data(as_text=True)
+    assert "作成を始めました" in page and f"{name} をダウンロード" in page
+    job = db.session.scalar(select(ExportJob).where(ExportJob.kind == kind))
+    assert job.status is ExportJobStatus.DONE and job.filename == name
+    assert storage.current().get(export_jobs.key_of(job)).startswith(b"%PDF")
+    download = client.get(f"{base}/jobs/{job.id}/download")
+    assert download.status_code == 200 and download.content_type == "application/pdf"
+    assert "髙橋 健太" in "".join(pages_text(download.data))
+    logged = db.session.scalars(select(ExportLog).where(ExportLog.kind == kind)).all()
+    assert [(log.user_id, log.filename) for log in logged] == [(staff.id, name)]
+
+    for role in ("official", "participant"):
+        login_as(role)
+        assert client.get(f"{base}/jobs/{job.id}/download").status_code == 403
+        assert client.post(f"{base}/{path}", data={"target": ""}).status_code == 403
+    assert db.session.scalar(select(func.count(ExportJob.id))) == 1
+
+
+def test_a_race_programme_stays_in_the_request(client, login_as):
+    race = ready_race(login_as("staff"))
+
+    response = client.post(
+        f"/admin/meets/{race.meet_id}/exports/pdf/programme", data={"target": f"race:{race.id}"}
+    )
+
+    assert response.status_code == 200 and response.data.startswith(b"%PDF")
+    assert db.session.scalar(select(func.count(ExportJob.id))) == 0
+
+
+def test_an_unknown_job_kind_is_a_404(client, login_as):
+    race = ready_race(login_as("staff"))
+    assert client.post(f"/admin/meets/{race.meet_id}/exports/jobs/workbook").status_code == 404
+
+
+# --- progress inside a long part ------------------------------------------------------------
+
+
+def test_the_archive_reports_progress_inside_a_part_page_by_page(app, login_as, monkeypatch):
+    staff = login_as("staff")
+    race = ready_race(staff)
+    monkeypatch.setattr(archive, "PROGRESS_EVERY", 0)  # every tick passes the throttle
+    calls = []
+
+    archive.archive_meet(race.meet_id, by=staff, on_progress=lambda *call: calls.append(call))
+
+    programme = [step for done, _, step in calls if done == 2]
+    assert programme[0] == "programme" and "programme 1ページ" in programme
+    parts = {done for done, _, _ in calls}
+    assert len(calls) > len(parts)  # more reports than parts: progress moved within parts
+
+
+def test_the_throttle_passes_a_tick_at_most_once_per_interval():
+    now = [0.0]
+    throttle = progress.Throttle(0.5, clock=lambda: now[0])
+    passed = []
+    for _ in range(8):  # a tick every 0.25 s of the fake clock
+        passed.append(throttle.due())
+        now[0] += 0.25
+    assert passed == [True, False, True, False, True, False, True, False]
+
+
+def test_a_tick_outside_a_job_is_ignored_and_a_listener_hears_it():
+    heard = []
+    progress.tick("1ページ")
+    with progress.listening(heard.append):
+        progress.tick("2ページ")
+    progress.tick("3ページ")
+    assert heard == ["2ページ"]

@@ -186,8 +186,7 @@ def test_staff_download_each_pdf_with_its_name_and_the_log_lists_it(client, logi
         ("rollcall", f"heat:{heat.id}", "rollcall-heat1_2026-12-05_男子5000m.pdf"),
         ("programme", f"race:{race.id}", "programme_2026-12-05_男子5000m.pdf"),
         ("results-sheet", "", "resultsheet_2026-12-05_全種目.pdf"),
-        ("emergency", "", "emergency_2026-12-05_全種目.pdf"),
-    ):
+    ):  # the whole meet's programme and the emergency list: tests/test_export_jobs.py
         response = client.post(f"{base}/pdf/{path}", data={"target": target})
         assert response.status_code == 200, path
         assert response.content_type == "application/pdf"

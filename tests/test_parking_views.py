@@ -9,9 +9,18 @@ from datetime import UTC, datetime, time, timedelta
 import pytest
 from sqlalchemy import select
 
+from nitsys import storage
 from nitsys.extensions import db
-from nitsys.models import ParkingLot, ParkingRequest, ParkingStatus, Role
-from nitsys.services import parking
+from nitsys.models import (
+    AuditEvent,
+    ExportJob,
+    ExportJobStatus,
+    ParkingLot,
+    ParkingRequest,
+    ParkingStatus,
+    Role,
+)
+from nitsys.services import export_jobs, parking
 from tests.factories import log_in, make_meet, make_organization, make_user
 
 HEADER = "団体ID,団体名,略称,駐車場,許可証番号,大型バス,マイクロ・中型バス,乗用車"
@@ -245,3 +254,38 @@ def test_an_unmatched_row_offers_every_team_and_a_wrong_choice_is_refused(client
     forged = client.post(url, data={"choice-2": "999999", "warnings_confirmed": "y"})
     assert forged.status_code == 422 and "選ばれた団体が見つかりません" in forged.text
     assert db.session.scalar(select(ParkingRequest.id)) is None
+
+
+def test_all_permits_are_built_on_the_queue_and_downloaded_by_staff_only(
+    app, client, login_as, meet, tmp_path, monkeypatch
+):
+    monkeypatch.setitem(app.config, "BACKUP_DIR", str(tmp_path))  # the storage
+    coach = make_user(organization=make_organization(name="日本体育大学"))
+    parking.save_request(meet.id, by=coach, counts={"car": 1}, driver_phone="090-1-2")
+    db.session.commit()
+    _allocate(meet, coach.organization)
+    login_as("staff")
+
+    response = client.post(f"/admin/meets/{meet.id}/exports/jobs/permits", follow_redirects=True)
+
+    assert response.request.path == f"/admin/meets/{meet.id}/parking"
+    assert "全駐車許可証の作成を始めました" in response.text
+    job = db.session.scalar(select(ExportJob))
+    assert job.kind == export_jobs.PERMITS and job.status is ExportJobStatus.DONE
+    assert f"{job.filename} をダウンロード" in response.text
+    assert storage.current().get(export_jobs.key_of(job)).startswith(b"%PDF")
+    download = client.get(f"/admin/meets/{meet.id}/exports/jobs/{job.id}/download")
+    assert download.status_code == 200 and download.data.startswith(b"%PDF")
+    assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "parking.permits"))
+    for role in ("official", "participant"):
+        login_as(role)
+        assert (
+            client.get(f"/admin/meets/{meet.id}/exports/jobs/{job.id}/download").status_code == 403
+        )
+        assert client.post(f"/admin/meets/{meet.id}/exports/jobs/permits").status_code == 403
+
+
+def test_all_permits_before_any_allocation_say_why(client, login_as, meet):
+    login_as("staff")
+    response = client.post(f"/admin/meets/{meet.id}/exports/jobs/permits", follow_redirects=True)
+    assert "割当済みの申請がないため、駐車許可証はまだありません。" in response.text

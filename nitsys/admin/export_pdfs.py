@@ -1,7 +1,9 @@
 """The exports page's PDF cards (SPEC §8): roll call, programme, result sheets, emergency list.
 
 Each card posts a target — the whole meet, "race:<id>" or "heat:<id>" — and gets the PDF back
-through :func:`nitsys.admin.exports.send_export`, like the CSV and timing downloads.
+through :func:`nitsys.admin.exports.send_export`, like the CSV and timing downloads; the whole
+meet's programme and the emergency list are built on the task queue instead
+(:func:`nitsys.admin.export_jobs.start_job`) and downloaded from the page when ready.
 """
 
 from __future__ import annotations
@@ -10,10 +12,11 @@ from flask import abort, request
 from flask_login import current_user
 
 from nitsys.admin import bp
+from nitsys.admin.export_jobs import start_job
 from nitsys.admin.exports import send_export
 from nitsys.models import Role
 from nitsys.security import role_required
-from nitsys.services import export_pdfs
+from nitsys.services import export_jobs, export_pdfs
 
 
 @bp.context_processor
@@ -34,6 +37,8 @@ def export_programme_pdf(meet_id: int):
     race_id, heat_id = _target()
     if heat_id is not None:
         abort(400)
+    if race_id is None:  # the whole meet: hundreds of pages, built on the queue
+        return start_job(meet_id, export_jobs.PROGRAMME)
     return send_export(
         meet_id, lambda: export_pdfs.export_programme(meet_id, by=current_user, race_id=race_id)
     )
@@ -48,7 +53,7 @@ def export_result_sheets_pdf(meet_id: int):
 @bp.post("/meets/<int:meet_id>/exports/pdf/emergency")
 @role_required(Role.STAFF)
 def export_emergency_pdf(meet_id: int):
-    return send_export(meet_id, lambda: export_pdfs.export_emergency(meet_id, by=current_user))
+    return start_job(meet_id, export_jobs.EMERGENCY)  # every runner of the meet: on the queue
 
 
 def _heat_download(export, meet_id: int):

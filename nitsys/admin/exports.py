@@ -23,7 +23,7 @@ from nitsys.models import Meet, Race, Role
 from nitsys.reports.csv_files import CsvEncoding
 from nitsys.reports.download import download_response
 from nitsys.security import role_required
-from nitsys.services import export_jobs, exports
+from nitsys.services import exports
 
 ENCODING_LABELS = {encoding.value: encoding.label for encoding in (*CsvEncoding, *LynxEncoding)}
 # The exports page's script sends a random token with a download form and waits for the file's
@@ -53,7 +53,6 @@ def exports_page(meet_id: int):
         .where(Race.meet_id == meet.id, Race.is_active)
         .order_by(Race.display_order, Race.id)
     ).all()
-    archive_job = export_jobs.latest_job(meet.id)
     return render_template(
         "admin/exports/page.html",
         meet=meet,
@@ -64,8 +63,6 @@ def exports_page(meet_id: int):
         lynx_encodings=list(LynxEncoding),
         encoding_labels=ENCODING_LABELS,
         meet_days=exports.meet_days(meet),
-        archive_job=archive_job,
-        archive_failure=export_jobs.failure(archive_job),
     )
 
 

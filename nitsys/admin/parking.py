@@ -250,20 +250,6 @@ def parking_import_confirm(meet_id: int, token: str):
     return redirect(url_for("admin.parking_page", meet_id=meet.id))
 
 
-@bp.get("/meets/<int:meet_id>/parking/permits.pdf")
-@role_required(Role.STAFF)
-def parking_permits(meet_id: int):
-    meet = _meet_or_404(meet_id)
-    try:
-        built = parking.export_permits_file(meet.id, by=current_user)
-    except RuleViolation as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return redirect(url_for("admin.parking_page", meet_id=meet.id))
-    db.session.commit()
-    return download_response(built.data, built.filename, built.content_type)
-
-
 @bp.get("/parking")
 @role_required(Role.STAFF)
 def parking_index():

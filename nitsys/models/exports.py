@@ -27,6 +27,7 @@ EXPORT_KIND_LABELS = {
     "archive_zip": "記録保存用アーカイブ（zip）",
     "timing_csv": "タイミングCSV",
     "workbook_xlsx": "全データ（Excel）",
+    "parking_permits_pdf": "駐車許可証（PDF）",
 }
 
 

@@ -18,6 +18,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
+from nitsys import progress
 from nitsys.formatting import jdate
 from nitsys.models.parking import VEHICLE_TYPES, ParkingRequest, ParkingSettings
 from nitsys.reports.fonts import japanese_font
@@ -39,9 +40,10 @@ def permits_pdf(meet, settings: ParkingSettings, requests: Sequence[ParkingReque
     pdf.setTitle(f"駐車許可証 {meet.name}")
     pdf.setAuthor("NIT-SYS")
     qr_forms = _qr_forms(pdf, [r.lot.map_url for r in requests if r.lot and r.lot.map_url])
-    for request in requests:
+    for number, request in enumerate(requests, start=1):
         _page(pdf, font, meet, settings, request, qr_forms)
         pdf.showPage()
+        progress.tick(f"{number}/{len(requests)}枚")
     pdf.save()
     return buffer.getvalue()
 

@@ -20,6 +20,7 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from nitsys import progress
 from nitsys.formatting import jst
 from nitsys.reports.fonts import japanese_font
 
@@ -155,6 +156,7 @@ def _footer_canvas(font: str, title: str, printed: str, margin: float) -> type[C
 
         def showPage(self):
             self._held_pages.append(dict(self.__dict__))
+            progress.tick(f"{len(self._held_pages)}ページ")
             self._startPage()
 
         def save(self):
@@ -163,6 +165,7 @@ def _footer_canvas(font: str, title: str, printed: str, margin: float) -> type[C
                 self.__dict__.update(page)
                 self._draw_footer(number, total)
                 super().showPage()
+                progress.tick(f"仕上げ {number}/{total}ページ")
             super().save()
 
         def _draw_footer(self, number: int, total: int) -> None:

@@ -22,6 +22,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from nitsys import progress
 from nitsys.formatting import to_tokyo
 
 _HEADER_FONT = Font(bold=True)
@@ -73,8 +74,10 @@ def _write_sheet(workbook: Workbook, sheet: Sheet) -> None:
     last_column = get_column_letter(len(sheet.columns))
     worksheet.auto_filter.ref = f"A1:{last_column}{len(sheet.rows) + 1}"
     worksheet.append([_header_cell(worksheet, column.label) for column in sheet.columns])
-    for row in sheet.rows:
+    for number, row in enumerate(sheet.rows, start=1):
         worksheet.append([cell(worksheet, value) for value in row])
+        if number % 200 == 0:
+            progress.tick(f"{sheet.title} {number}行")
 
 
 def _header_cell(worksheet, label: str) -> WriteOnlyCell:

@@ -12,7 +12,7 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from nitsys import storage
+from nitsys import progress, storage
 from nitsys.domain.errors import NotFound, RuleViolation
 from nitsys.extensions import db
 from nitsys.formatting import jst
@@ -22,6 +22,7 @@ from nitsys.reports.csv_files import write_csv
 from nitsys.services import export_pdfs, exports, parking, payments, results, workbook
 
 ARCHIVE_FOLDER = "archives"
+PROGRESS_EVERY = 0.5  # seconds between two progress reports from inside one part
 
 
 @dataclass
@@ -55,8 +56,9 @@ def archive_meet(
 ) -> ArchiveResult:
     """Store `archives/meet-<number>-<JST time>.zip` (see :func:`key_of`); the caller commits the logs.
 
-    `on_progress(done, total, name)` is called before each part is built (the exports page
-    shows it while a background job builds the archive).
+    `on_progress(done, total, name)` is called before each part is built and, at most every
+    :data:`PROGRESS_EVERY` seconds, from inside a part (per page or sheet, through
+    :func:`nitsys.progress.tick`), so the exports page keeps moving during a long PDF.
     """
     meet = db.session.get(Meet, meet_id)
     if meet is None:
@@ -65,12 +67,19 @@ def archive_meet(
     result = ArchiveResult(f"meet-{meet.number or meet.id}-{jst(now, '%Y%m%d-%H%M')}.zip")
     parts = list(_parts(meet, by))
     buffer = io.BytesIO()
+    throttle = progress.Throttle(PROGRESS_EVERY)
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for done, (name, build) in enumerate(parts):
             if on_progress:
                 on_progress(done, len(parts), name)
+
+            def within(what: str, done=done, name=name) -> None:
+                if on_progress and throttle.due():
+                    on_progress(done, len(parts), f"{name} {what}")
+
             try:
-                built = build()
+                with progress.listening(within):
+                    built = build()
             except RuleViolation as error:
                 result.skipped.append(f"{name}: {error.message}")
                 continue

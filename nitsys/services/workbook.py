@@ -19,6 +19,7 @@ from itertools import groupby
 from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import aliased, selectinload
 
+from nitsys import progress
 from nitsys.extensions import db
 from nitsys.models import (
     Application,
@@ -53,7 +54,11 @@ def export_workbook(meet_id: int, *, by: User) -> exports.ExportFile:
 
 def build_workbook(meet: Meet) -> tuple[bytes, int]:
     """The .xlsx bytes and the number of data rows in it (all sheets)."""
-    sheets = [sheet for build in SHEETS if (sheet := build(meet)) is not None]
+    sheets = []
+    for build in SHEETS:
+        if (sheet := build(meet)) is not None:
+            sheets.append(sheet)
+            progress.tick(f"{len(sheets)}シート")
     return workbook_xlsx(sheets), sum(len(sheet.rows) for sheet in sheets)
 
 

@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests import factories
+from tests.browser.helpers import DESKTOP, PHONE
 from tests.test_exports_service import build_race
 
 pytestmark = pytest.mark.browser
@@ -54,3 +55,29 @@ def test_staff_download_the_start_list_and_the_lynx_zip(new_page, browser_login,
     expect(log).to_contain_text("startlist_2026-12-05_男子5000m.csv")
     expect(log).to_contain_text("lynx_2026-12-05_全種目.zip")
     expect(log).to_contain_text(staff.full_name)
+
+
+@pytest.mark.parametrize("size", [PHONE, DESKTOP])
+def test_staff_build_the_emergency_list_in_the_background_and_download_it(
+    new_page, browser_login, app, size, tmp_path, monkeypatch
+):
+    monkeypatch.setitem(app.config, "BACKUP_DIR", str(tmp_path))  # the storage
+    staff = factories.make_user("staff")
+    race, _ = build_race()
+    factories.make_locked_heats(race, staff)
+    page = new_page(size)
+    browser_login(page, staff)
+    page.goto(f"/admin/meets/{race.meet_id}/exports")
+
+    card = page.locator("article", has_text="緊急用全データ（PDF）")
+    card.get_by_role("button", name="緊急用全データを作成").click()
+
+    expect(page.locator(".flash")).to_contain_text("緊急用全データの作成を始めました")
+    card = page.locator("article", has_text="緊急用全データ（PDF）")
+    link = card.get_by_role("link", name="emergency_2026-12-05_全種目.pdf をダウンロード")
+    expect(link).to_be_visible()
+    assert page.evaluate("document.scrollingElement.scrollWidth <= window.innerWidth")
+    with page.expect_download() as started:
+        link.click()
+    assert started.value.suggested_filename == "emergency_2026-12-05_全種目.pdf"
+    assert started.value.path().read_bytes().startswith(b"%PDF")
