@@ -71,3 +71,20 @@ def test_a_forged_panel_id_falls_back_to_the_page_panel(client, login_as):
     login_as("staff")
     panel = client.get('/admin/audit/history/heats/1?panel="><script>').get_data(as_text=True)
     assert 'id="history"' in panel and "<script>" not in panel
+
+
+def test_entry_review_row_has_its_history_panel_with_the_time_correction(client, login_as):
+    coach = factories.make_user()
+    race = factories.make_race()
+    (entry,) = factories.make_submitted_entries(coach, race, declared_time="15:00.00").entries
+    login_as("official")
+    response = client.post(
+        f"/admin/entries/{entry.id}/correct-time", data={"declared_time": "14:50.00"}
+    )
+    assert response.status_code in (200, 302)
+    page = client.get(f"/admin/meets/{race.meet_id}/entry-review").get_data(as_text=True)
+    url = f"/admin/audit/history/entries/{entry.id}?panel=history-entry-{entry.id}"
+    assert f'hx-get="{url}"' in page
+    panel = client.get(url).get_data(as_text=True)
+    assert "entry.correct_time" in panel
+    assert re.search(r"<del>[^<]+</del> → <ins>[^<]+</ins>", panel)

@@ -64,6 +64,8 @@ def test_staff_back_office_pages_fit_a_phone(page, browser_login, slip, viewport
         "/admin/audit",
         "/admin/system",
         "/admin/users",
+        f"/admin/meets/{slip.meet_id}/entry-review",
+        f"/admin/athletes/{slip.entries[0].athlete_id}",
     ):
         page.goto(path)
         assert page.evaluate(NO_HORIZONTAL_SCROLL), (
