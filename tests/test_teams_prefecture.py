@@ -1,5 +1,8 @@
 """A team's prefecture (都道府県): chosen at registration, shown and filtered by staff."""
 
+from io import BytesIO
+
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from nitsys.extensions import db
@@ -49,3 +52,11 @@ def test_team_page_shows_the_prefecture(client, login_as):
     login_as("official")
     assert "大阪府" in client.get(f"/admin/teams/{team.id}").get_data(as_text=True)
     assert "未登録" in client.get(f"/admin/teams/{unknown.id}").get_data(as_text=True)
+
+
+def test_team_data_export_names_the_prefecture(client, login_as):
+    team = factories.make_organization(name="浪速大学", name_kana="ナニワ", prefecture="27")
+    login_as("staff")
+    response = client.get(f"/admin/teams/{team.id}/export.xlsx")
+    sheet = load_workbook(BytesIO(response.data))["団体"]
+    assert ("都道府県", "大阪府") in sheet.iter_rows(min_row=2, values_only=True)
