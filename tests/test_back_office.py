@@ -341,9 +341,12 @@ def test_object_pages_offer_their_history_panel(client, login_as, coach):
     panel = client.get(f"/admin/audit/history/applications/{application.id}")
     text = panel.get_data(as_text=True)
     assert "application.submit" in text and "application.create" in text
-    login_as("official")
+    login_as("official")  # officials read the history of what they can see, not the log
     official_view = client.get(f"/admin/payments/slips/{slip.id}").get_data(as_text=True)
-    assert "/admin/audit/history/" not in official_view
+    assert f"/admin/audit/history/applications/{application.id}" in official_view
+    assert "/admin/audit?" not in official_view
+    assert "application.submit" in client.get(panel.request.path).get_data(as_text=True)
+    assert client.get("/admin/audit/history/system_settings/1").status_code == 403
 
 
 def test_role_change_with_a_reason_tells_the_person(client, login_as, coach):

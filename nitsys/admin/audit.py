@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import abort, render_template, request
 from flask_login import current_user
 
@@ -12,6 +14,8 @@ from nitsys.models import Role
 from nitsys.reports.download import download_response
 from nitsys.security import role_required
 from nitsys.services import accounts, audit_log, teams
+
+PANEL_ID = re.compile(r"history-[a-z0-9-]{1,40}")
 
 
 def _filters() -> tuple[audit_log.Filters, str]:
@@ -61,11 +65,19 @@ def audit_csv():
     return download_response(data, "監査ログ.csv", "text/csv; charset=utf-8")
 
 
+@bp.app_template_global()
+def can_read_history(object_type: str) -> bool:
+    return audit_log.can_read_history(current_user, object_type)
+
+
 @bp.get("/audit/history/<object_type>/<int:object_id>")
-@role_required(Role.STAFF)
+@role_required(Role.OFFICIAL)
 def audit_history(object_type: str, object_id: int):
     if object_type not in audit_log.OBJECT_TYPES or object_id > audit_log.MAX_ID:
         abort(404)
+    if not can_read_history(object_type):
+        abort(403)
+    panel = request.args.get("panel", "")
     events = audit_log.object_history(object_type, object_id)
     return render_template(
         "admin/audit/_history.html",
@@ -73,4 +85,5 @@ def audit_history(object_type: str, object_id: int):
         object_type=object_type,
         object_id=object_id,
         changes=audit_log.changes,
+        history_id=panel if PANEL_ID.fullmatch(panel) else "history",
     )

@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from nitsys.admin import bp
 from nitsys.domain.errors import NotFound, RuleViolation
+from nitsys.domain.prefectures import PREFECTURES
 from nitsys.extensions import db
 from nitsys.models import Meet, OrganizationType, Role, User
 from nitsys.reports.athlete_files import XLSX_TYPE
@@ -29,6 +30,7 @@ def team_list():
         query,
         org_type=request.args.get("type", ""),
         active=request.args.get("active", ""),
+        prefecture=request.args.get("pref", ""),
         meet=meet,
     )
     return render_template(
@@ -39,6 +41,8 @@ def team_list():
         types=list(OrganizationType),
         org_type=request.args.get("type", ""),
         active=request.args.get("active", ""),
+        prefecture=request.args.get("pref", ""),
+        prefectures=PREFECTURES,
         limit=teams.LIST_LIMIT,
     )
 
@@ -57,6 +61,7 @@ def team_page(team_id: int):
         team=page.team,
         history=history,
         changes=audit_log.changes,
+        prefecture_name=PREFECTURES.get(page.team.prefecture or "", ""),
     )
 
 

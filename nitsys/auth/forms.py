@@ -4,6 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, RadioField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp
 
+from nitsys.domain import prefectures
 from nitsys.models import OrganizationType
 
 REQUIRED = "入力してください。"
@@ -72,6 +73,9 @@ class RegisterForm(PersonFields, NewPasswordFields):
     )
     representative_phone = StringField("代表者電話番号", validators=[Optional(), PHONE])
     postal_code = StringField("郵便番号", validators=[Optional(), POSTAL])
+    prefecture = SelectField(
+        "都道府県", choices=[("", "選択してください"), *prefectures.choices()], default=""
+    )
     address = StringField("住所", validators=[Optional(), Length(max=200)])
     jaaf_code = StringField("陸連登録コード", validators=[Optional(), Length(max=20)])
 

@@ -193,6 +193,7 @@ def _register(form: RegisterForm):
         representative_email=form.representative_email.data,
         representative_phone=form.representative_phone.data,
         postal_code=form.postal_code.data or "",
+        prefecture=form.prefecture.data or None,
         address=form.address.data or "",
         jaaf_code=form.jaaf_code.data or "",
     )

@@ -123,7 +123,7 @@ def create_office_accounts(rng: random.Random, context: DemoContext) -> None:
 
 
 def _organization(rng: random.Random, kind: OrganizationKind, place, variant) -> Organization:
-    city, city_kana, _pref_code, prefecture = place
+    city, city_kana, pref_code, prefecture = place
     middle, middle_kana, short_suffix = variant
     return Organization(
         name=f"{city}{middle}{kind.tail}",
@@ -136,6 +136,7 @@ def _organization(rng: random.Random, kind: OrganizationKind, place, variant) ->
             f"0{rng.randint(10, 99)}-{rng.randint(100, 999)}-{rng.randint(1000, 9999)}"
         ),
         postal_code=f"{rng.randint(100, 999)}-{rng.randint(0, 9999):04d}",
+        prefecture=pref_code,
         address=f"{prefecture}{city}市{rng.randint(1, 9)}-{rng.randint(1, 30)}-{rng.randint(1, 20)}",
         jaaf_code=f"{rng.randint(10000, 99999)}",
     )

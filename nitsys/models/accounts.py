@@ -38,6 +38,8 @@ class Organization(TimestampMixin, db.Model):
     representative_email: Mapped[str] = mapped_column(String(254))
     representative_phone: Mapped[str] = mapped_column(String(20))
     postal_code: Mapped[str] = mapped_column(String(8), default="")
+    # JIS X 0401 code ("13" = 東京都), see nitsys.domain.prefectures; unknown for old teams.
+    prefecture: Mapped[str | None] = mapped_column(String(2), index=True)
     address: Mapped[str] = mapped_column(String(200), default="")
     jaaf_code: Mapped[str] = mapped_column(String(20), default="")
     is_active: Mapped[bool] = mapped_column(default=True)

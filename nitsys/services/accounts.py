@@ -9,6 +9,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from nitsys.domain import prefectures
 from nitsys.domain.errors import RuleViolation
 from nitsys.extensions import db
 from nitsys.models import Organization, OrganizationType, Role, User
@@ -93,6 +94,7 @@ class OrganizationDetails:
     postal_code: str = ""
     address: str = ""
     jaaf_code: str = ""
+    prefecture: str | None = None  # JIS code
 
 
 def _new_user(person: PersonDetails, **extra) -> User:
@@ -109,6 +111,14 @@ def _new_user(person: PersonDetails, **extra) -> User:
     user.set_password(person.password)
     db.session.add(user)
     return user
+
+
+def _prefecture(code: str | None) -> str | None:
+    if not code:
+        return None
+    if code not in prefectures.PREFECTURES:
+        raise RuleViolation("都道府県を一覧から選んでください。", field="prefecture")
+    return code
 
 
 def register_team(person: PersonDetails, organization: OrganizationDetails) -> User:
@@ -132,6 +142,7 @@ def register_team(person: PersonDetails, organization: OrganizationDetails) -> U
         representative_email=normalise_email(organization.representative_email),
         representative_phone=organization.representative_phone.strip(),
         postal_code=organization.postal_code.strip(),
+        prefecture=_prefecture(organization.prefecture),
         address=organization.address.strip(),
         jaaf_code=organization.jaaf_code.strip(),
     )

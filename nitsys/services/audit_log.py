@@ -35,6 +35,14 @@ OBJECT_TYPES = {
     "system_settings": "システム設定",
 }
 MAX_ID = 2**31 - 1
+# Officials read an object's 履歴 where they can see the object (not people or settings).
+OFFICIAL_TYPES = frozenset(OBJECT_TYPES) - {"users", "system_settings"}
+
+
+def can_read_history(user, object_type: str) -> bool:
+    if object_type not in OBJECT_TYPES or not user.is_authenticated:
+        return False
+    return user.is_staff or (user.is_official and object_type in OFFICIAL_TYPES)
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
 from nitsys.domain.errors import NotFound, RuleViolation
+from nitsys.domain.prefectures import PREFECTURES
 from nitsys.domain.times import format_time
 from nitsys.extensions import db
 from nitsys.models import (
@@ -107,6 +108,7 @@ def team_workbook(team_id: int, *, by: User) -> tuple[bytes, str]:
                 ["代表者メール", team.representative_email],
                 ["代表者電話", team.representative_phone],
                 ["郵便番号", team.postal_code],
+                ["都道府県", PREFECTURES.get(team.prefecture or "", "")],
                 ["住所", team.address],
                 ["陸協コード", team.jaaf_code],
                 ["登録日時", team.created_at],

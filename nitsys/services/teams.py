@@ -14,6 +14,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from nitsys.domain.errors import NotFound, RuleViolation
 from nitsys.domain.kana import to_katakana
+from nitsys.domain.prefectures import PREFECTURES
 from nitsys.extensions import db
 from nitsys.models import (
     Application,
@@ -58,7 +59,7 @@ def meet_choices():
 LIST_COLUMNS = (
     Organization.id, Organization.name, Organization.name_kana, Organization.short_name,
     Organization.org_type, Organization.is_active, Organization.representative_name,
-    Organization.representative_phone,
+    Organization.representative_phone, Organization.prefecture,
 )  # fmt: skip
 
 
@@ -99,6 +100,7 @@ def list_teams(
     *,
     org_type: str = "",
     active: str = "",
+    prefecture: str = "",
     meet=None,
     limit: int = LIST_LIMIT,
 ) -> list[TeamRow]:
@@ -144,6 +146,8 @@ def list_teams(
         statement = statement.where(Organization.org_type == OrganizationType(org_type))
     if active in ("1", "0"):
         statement = statement.where(Organization.is_active.is_(active == "1"))
+    if prefecture in PREFECTURES:
+        statement = statement.where(Organization.prefecture == prefecture)
     statement = statement.order_by(Organization.name_kana, Organization.id).limit(limit)
     rows = []
     width = len(LIST_COLUMNS)

@@ -1,11 +1,15 @@
 """The payment desk looks up the team behind a slip and phones its representative, on a phone
 and on a desktop; the staff back office pages fit a phone."""
 
+from datetime import datetime
+
 import pytest
 from playwright.sync_api import expect
 
 from nitsys.extensions import db
-from nitsys.services import payments
+from nitsys.formatting import TOKYO
+from nitsys.models import Role, User
+from nitsys.services import accounts, heats, payments
 from tests import factories
 from tests.browser.helpers import DESKTOP, PHONE, fits_width
 from tests.test_payments_service import png_bytes
@@ -56,8 +60,40 @@ def test_staff_back_office_pages_fit_a_phone(page, browser_login, slip, viewport
         "/admin/audit",
         "/admin/system",
         "/admin/users",
+        f"/admin/meets/{slip.meet_id}/entry-review",
+        f"/admin/athletes/{slip.entries[0].athlete_id}",
     ):
         page.goto(path)
         assert fits_width(page), (
             f"{path} is {page.evaluate('document.scrollingElement.scrollWidth')}px wide"
         )
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP])
+def test_history_panels_open_inline_on_users_heats_and_entries(page, browser_login, slip, viewport):
+    staff = factories.make_user("staff")
+    entry = slip.entries[0]
+    race = entry.race
+    heat = factories.make_heat_with_slots(race, [entry], locked=False)
+    heats.set_heat_start(heat.id, datetime(2026, 5, 3, 10, 0, tzinfo=TOKYO), by=staff)
+    person = db.session.scalar(db.select(User).where(User.full_name == "監督 次郎"))
+    accounts.change_role(staff, person, Role.OFFICIAL, reason="大会役員")
+    db.session.commit()
+    browser_login(page, staff)
+
+    page.goto("/admin/users?q=監督")
+    toggle = page.locator(f"#history-user-{person.id}").locator("xpath=..")
+    toggle.locator("summary").click()
+    expect(page.locator(f"#history-user-{person.id}")).to_contain_text("user.role_change")
+    assert toggle.locator("summary").bounding_box()["height"] >= 44
+    assert page.evaluate(NO_HORIZONTAL_SCROLL)
+
+    page.goto(f"/admin/programme/races/{race.id}")
+    page.locator(f"#heat-{heat.id} summary").click()
+    expect(page.locator(f"#history-heat-{heat.id}")).to_contain_text("heats.set_start")
+    assert page.evaluate(NO_HORIZONTAL_SCROLL)
+
+    page.goto(f"/admin/athletes/{entry.athlete_id}")
+    page.locator(f"#history-entry-{entry.id}").locator("xpath=..").locator("summary").click()
+    expect(page.locator(f"#history-entry-{entry.id}")).to_contain_text("entry.add")
+    assert page.evaluate(NO_HORIZONTAL_SCROLL)
