@@ -197,6 +197,8 @@ def _notice_fields(notice) -> dict:
 @spec.operation(
     "GET", "/notices", summary="お知らせの一覧", tag="public", public=True,
     query=schemas.NoticesQuery, response=list[schemas.Notice],
+    links={"GetNotice": {"operationId": "notice",
+                         "parameters": {"notice_id": "$response.body#/0/id"}}},
 )  # fmt: skip
 def notices(query: schemas.NoticesQuery):
     """公開中のお知らせ（固定表示が先、新しい順）。予約中・期限切れ・取り下げたものは含まない。"""
