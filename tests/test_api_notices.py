@@ -3,26 +3,14 @@ expired and withdrawn notices nowhere, a meet filter, 304 revalidation, nothing 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from nitsys.extensions import db
-from nitsys.models import Notice, NoticeCategory
+from nitsys.models import NoticeCategory
 from nitsys.services import news
 from tests import factories
 from tests.test_api_public import PERSONAL, _property_names
-
-NOW = datetime.now(UTC)
-
-
-def make_notice(**fields) -> Notice:
-    values = {
-        "title": "お知らせのタイトル",
-        "body": "本文です。",
-        "category": NoticeCategory.NORMAL,
-        "publish_at": NOW - timedelta(hours=1),
-    }
-    values.update(fields)
-    return factories.save(Notice(**values))
+from tests.test_news_public import NOW, make_notice
 
 
 def test_only_visible_notices_are_listed_and_shown(client):
