@@ -72,7 +72,7 @@ def contract_app(database_url: str):
 def seed() -> dict[str, str]:
     """A published meet open for entries with published heats and results; two tokens."""
     from nitsys.extensions import db
-    from nitsys.models import HeatResult
+    from nitsys.models import HeatResult, Notice, NoticeCategory
     from nitsys.services import entries, heats, tokens
     from tests import factories
 
@@ -93,6 +93,10 @@ def seed() -> dict[str, str]:
         athlete = factories.make_athlete(coach)
     entries.add_entry(coach, meet_id=meet.id, athlete_id=athlete.id, race_id=race.id,
                       declared_time="15:00.00")  # fmt: skip
+    original = factories.save(Notice(title="招集について", body="**招集**は30分前", meet_id=meet.id,
+                                     publish_at=datetime.now(UTC)))  # fmt: skip
+    factories.save(Notice(title="訂正", category=NoticeCategory.CORRECTION, corrects_id=original.id,
+                          publish_at=datetime.now(UTC)))  # fmt: skip
     db.session.commit()
     team = tokens.create_token(coach, name="contract", scopes=["read", "write"], days=7)
     timing = tokens.create_token(staff, name="contract", scopes=["read", "timing"], days=7)

@@ -10,10 +10,12 @@ from nitsys.api.gate import refuse_if_paused
 from nitsys.api.problems import Problem
 from nitsys.api.spec import spec
 from nitsys.domain.entry_window import entry_window_state
+from nitsys.domain.errors import NotFound
+from nitsys.domain.markdown import render_markdown
 from nitsys.domain.times import format_time
-from nitsys.models import Meet, Race
+from nitsys.models import Meet, NoticeCategory, Race
 from nitsys.models.base import utcnow
-from nitsys.services import public_api, results
+from nitsys.services import news, public_api, results
 
 NOT_FOUND = "指定された大会・種目は見つからないか、公開されていません。"
 
@@ -172,3 +174,57 @@ def race_results(meet_id: int, race_id: int):
 
     version, changed = public_api.race_version(race, ttl=_version_ttl())
     return conditional(("results", *version), changed, build, cache_key=f"results:{race.id}")
+
+
+NOTICE_NOT_FOUND = "指定されたお知らせは見つからないか、公開されていません。"
+
+
+def _notice_fields(notice) -> dict:
+    return schemas.Notice(
+        id=notice.id,
+        title=notice.title,
+        category=notice.category.value,
+        category_label=notice.category.label,
+        meet_id=notice.meet_id,
+        published_at=notice.publish_at,
+        pinned=notice.pinned,
+        corrects=notice.corrects_id,
+        body_markdown=notice.body,
+        body_html=str(render_markdown(notice.body)),
+    ).model_dump(mode="json")
+
+
+@spec.operation(
+    "GET", "/notices", summary="お知らせの一覧", tag="public", public=True,
+    query=schemas.NoticesQuery, response=list[schemas.Notice],
+    links={"GetNotice": {"operationId": "notice",
+                         "parameters": {"notice_id": "$response.body#/0/id"}}},
+)  # fmt: skip
+def notices(query: schemas.NoticesQuery):
+    """公開中のお知らせ（固定表示が先、新しい順）。予約中・期限切れ・取り下げたものは含まない。"""
+    category = NoticeCategory(query.category) if query.category else None
+    return _by_content(
+        lambda: [
+            _notice_fields(notice)
+            for notice in news.visible_notices(
+                utcnow(),
+                meet_id=query.meet_id,
+                category=category,
+                limit=query.per_page,
+                offset=(query.page - 1) * query.per_page,
+            )
+        ]
+    )
+
+
+@spec.operation(
+    "GET", "/notices/<int:notice_id>", summary="お知らせの詳細", tag="public", public=True,
+    response=schemas.Notice,
+)  # fmt: skip
+def notice(notice_id: int):
+    """公開中のお知らせ 1 件。予約中・期限切れ・取り下げたもの・存在しないものは 404。"""
+    try:
+        found = news.visible_notice(notice_id, utcnow())
+    except NotFound:
+        raise Problem(404, NOTICE_NOT_FOUND) from None
+    return _by_content(lambda: _notice_fields(found))

@@ -122,6 +122,28 @@ class RaceResultList(Out):
     heats: list[ResultHeat]
 
 
+class NoticesQuery(In):
+    meet_id: int | None = Field(None, ge=1, le=2**31 - 1, description="この大会のお知らせだけ")
+    category: Literal["normal", "important", "correction", "urgent"] | None = Field(
+        None, description="normal: 通常, important: 重要, correction: 訂正, urgent: 緊急"
+    )
+    page: int = Field(1, ge=1, le=1000, description="ページ（1 から）")
+    per_page: int = Field(20, ge=1, le=100, description="1 ページの件数（最大 100）")
+
+
+class Notice(Out):
+    id: int
+    title: str
+    category: Literal["normal", "important", "correction", "urgent"]
+    category_label: str
+    meet_id: int | None = Field(description="大会のお知らせなら大会 ID、全体向けは null")
+    published_at: datetime
+    pinned: bool = Field(description="固定表示（一覧の先頭）")
+    corrects: int | None = Field(description="訂正の対象のお知らせ ID")
+    body_markdown: str = Field(description="本文（Markdown）")
+    body_html: str = Field(description="本文（サニタイズ済みの HTML）")
+
+
 # --- team (token with read / write) ---------------------------------------------------------
 
 
