@@ -73,3 +73,17 @@ def test_race_time_filter_follows_the_meet_unless_told(app):
         assert render_template_string(template, t=375000) == "62:30.00|62:30.00"
         assert render_template_string("{{ none | race_time }}", none=None) == ""
     assert callable(race_time)
+
+
+def test_fragments_swapped_in_show_the_meets_format(client, long_meet):
+    """A row swapped in by HTMX reads like the page around it (the fragment knows the meet)."""
+    _meet, race, _coach, application = long_meet
+    factories.log_in(client, factories.make_user("official"))
+    entry = application.entries[0]
+    row = client.post(f"/admin/entries/{entry.id}/verify", headers={"HX-Request": "true"})
+    assert row.status_code == 200
+    _assert_one_format(row.text, "1:02:30.00", "1:15:00.00")
+    heat = factories.make_heat_with_slots(race, application.entries, locked=False)
+    rows = client.get(f"/admin/programme/heats/{heat.id}", headers={"HX-Request": "true"})
+    assert rows.status_code == 200
+    _assert_one_format(rows.text, "1:02:30.00")
