@@ -825,3 +825,29 @@ def test_ncg_capacity_is_needed_only_for_an_ncg_race(client, login_as):
     )
     assert ncg.status_code == 422
     assert "NCG種目ではNCG定員を入力してください。" in ncg.get_data(as_text=True)
+
+
+def test_new_race_refused_for_another_field_marks_no_untouched_auto_field(client, login_as):
+    """Name, heat capacity, first start and limits left to fill themselves stay unmarked."""
+    login_as("staff")
+    meet = make_meet()
+    page = client.get(f"/admin/meets/{meet.id}/races/new").get_data(as_text=True)
+    assert 'aria-invalid="true"' not in page and "field-error" not in page
+    for headers in ({}, HTMX):
+        bad = client.post(
+            f"/admin/meets/{meet.id}/races",
+            data=race_form(
+                "race-new", distance="10000", gender="F", standard_time="35:3", ncg_capacity=""
+            ),
+            headers=headers,
+        )
+        html = bad.get_data(as_text=True)
+        assert bad.status_code == 422
+        assert html.count('aria-invalid="true"') == 1 and html.count('class="field-error"') == 1
+        assert re.search(r'id="race-new-standard_time"[^>]*aria-invalid="true"', html) or re.search(
+            r'aria-invalid="true"[^>]*id="race-new-standard_time"', html
+        )
+        assert 'name="race-new-name" type="text" value=""' in html or (
+            re.search(r'name="race-new-name"[^>]*value=""', html)
+        )
+    assert db.session.scalars(select(Race)).all() == []

@@ -103,11 +103,13 @@ def _act(action, entry_id: int, toast: str, **fields):
         db.session.rollback()
         entry = db.session.get(Entry, entry_id) or abort(404)
         return render_template(
-            "admin/entry_review/_row.html", entry=entry, error=error.message
+            "admin/entry_review/_row.html", entry=entry, meet=entry.race.meet, error=error.message
         ), FAILED
     entry = db.session.get(Entry, entry_id)
     return (
-        render_template("admin/entry_review/_row.html", entry=entry, error=""),
+        render_template(
+            "admin/entry_review/_row.html", entry=entry, meet=entry.race.meet, error=""
+        ),
         200,
         trigger(toast=toast),
     )

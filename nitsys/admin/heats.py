@@ -201,6 +201,7 @@ def programme_heat(heat_id: int):
     return render_template(
         "admin/heats/_heat_rows.html",
         heat=heat,
+        meet=heat.race.meet,
         rows=heats.heat_lines(heat.id),
         heat_count=heats.heat_count(heat.race_id),
     )

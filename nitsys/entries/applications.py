@@ -217,6 +217,7 @@ def validate_time(meet_id: int):
     race = db.session.get(Race, request.form.get("race_id", type=int) or 0)
     value = request.form.get(field, "")
     context = {"field_id": request.form.get("target", field), "message": "", "reading": None}
+    context["meet"] = meet
     context["example"] = "14:20.00" if field == "personal_best" else "14:30.00"
     if race is None or race.meet_id != meet.id:
         context["message"] = "先に種目を選んでください。"
@@ -376,7 +377,11 @@ def withdraw(entry_id: int):
         return redirect(url_for("entries.application", application_id=entry.application_id))
     entry = db.session.get(Entry, entry_id)
     return render_template(
-        "entries/applications/_entry_row.html", entry=entry, form=form, row_error=error
+        "entries/applications/_entry_row.html",
+        entry=entry,
+        meet=entry.application.meet,
+        form=form,
+        row_error=error,
     ), 422 if error else 200
 
 

@@ -123,8 +123,8 @@ def check_standard(race: Race, declared_time: int) -> None:
     """Standard time met where the race has one (equal passes)."""
     if race.standard_time is not None and declared_time > race.standard_time:
         raise RuleViolation(
-            f"申告タイム {format_time(declared_time)} が{race.name}の参加標準記録 "
-            f"{format_time(race.standard_time)} を超えています。",
+            f"申告タイム {format_time(declared_time, hours=race.meet.hours_in_times)} が{race.name}の参加標準記録 "
+            f"{format_time(race.standard_time, hours=race.meet.hours_in_times)} を超えています。",
             field="declared_time",
         )
 

@@ -140,7 +140,8 @@ def correct_declared_time(entry_id: int, *, by: User, value) -> Entry:
     )  # fmt: skip
     _tell_coach(
         entry, "time_corrected", "申告タイムを訂正しました", str(corrected),
-        before=format_time(before), after=format_time(corrected),
+        before=format_time(before, hours=entry.race.meet.hours_in_times),
+        after=format_time(corrected, hours=entry.race.meet.hours_in_times),
     )  # fmt: skip
     return entry
 

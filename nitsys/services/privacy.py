@@ -191,7 +191,7 @@ def team_workbook(team_id: int, *, by: User) -> tuple[bytes, str]:
                     e.race.meet.name,
                     e.race.name,
                     e.athlete.full_name,
-                    format_time(e.declared_time),
+                    format_time(e.declared_time, hours=e.race.meet.hours_in_times),
                     e.status.label,
                     e.created_at,
                 ]
