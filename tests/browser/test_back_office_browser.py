@@ -86,14 +86,14 @@ def test_history_panels_open_inline_on_users_heats_and_entries(page, browser_log
     toggle.locator("summary").click()
     expect(page.locator(f"#history-user-{person.id}")).to_contain_text("user.role_change")
     assert toggle.locator("summary").bounding_box()["height"] >= 44
-    assert page.evaluate(NO_HORIZONTAL_SCROLL)
+    assert fits_width(page)
 
     page.goto(f"/admin/programme/races/{race.id}")
     page.locator(f"#heat-{heat.id} summary").click()
     expect(page.locator(f"#history-heat-{heat.id}")).to_contain_text("heats.set_start")
-    assert page.evaluate(NO_HORIZONTAL_SCROLL)
+    assert fits_width(page)
 
     page.goto(f"/admin/athletes/{entry.athlete_id}")
     page.locator(f"#history-entry-{entry.id}").locator("xpath=..").locator("summary").click()
     expect(page.locator(f"#history-entry-{entry.id}")).to_contain_text("entry.add")
-    assert page.evaluate(NO_HORIZONTAL_SCROLL)
+    assert fits_width(page)
