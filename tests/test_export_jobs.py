@@ -36,7 +36,7 @@ def test_staff_build_the_archive_and_download_it(client, login_as):
     assert "完成" in fragment and "をダウンロード" in fragment
     job = db.session.scalar(select(ExportJob))
     assert job.status is ExportJobStatus.DONE and job.progress == 100
-    download = client.get(f"/admin/meets/{race.meet_id}/exports/archive/{job.id}/download")
+    download = client.get(f"/admin/meets/{race.meet_id}/exports/jobs/{job.id}/download")
     assert download.status_code == 200
     assert download.headers["Cache-Control"] == "no-store"
     assert job.filename in download.headers["Content-Disposition"]
@@ -52,7 +52,7 @@ def test_a_running_archive_polls_and_a_second_click_is_refused(client, login_as)
     job = export_jobs.start_archive(race.meet_id, by=staff)
     db.session.commit()
 
-    status = client.get(f"/admin/meets/{race.meet_id}/exports/archive/{job.id}")
+    status = client.get(f"/admin/meets/{race.meet_id}/exports/jobs/{job.id}")
     again = start(client, race.meet_id)
 
     assert 'hx-trigger="every 1s"' in status.get_data(as_text=True)
@@ -60,7 +60,7 @@ def test_a_running_archive_polls_and_a_second_click_is_refused(client, login_as)
     assert again.status_code == 409
     assert "アーカイブを作成中です" in again.get_data(as_text=True)
     assert db.session.scalar(select(func.count(ExportJob.id))) == 1
-    not_ready = client.get(f"/admin/meets/{race.meet_id}/exports/archive/{job.id}/download")
+    not_ready = client.get(f"/admin/meets/{race.meet_id}/exports/jobs/{job.id}/download")
     assert not_ready.status_code == 404
 
 
@@ -150,9 +150,7 @@ def test_other_roles_and_other_meets_are_refused(client, login_as):
     race = ready_race(staff)
     job = export_jobs.start_archive(race.meet_id, by=staff)
     db.session.commit()
-    assert (
-        client.get(f"/admin/meets/{race.meet_id + 1}/exports/archive/{job.id}").status_code == 404
-    )
+    assert client.get(f"/admin/meets/{race.meet_id + 1}/exports/jobs/{job.id}").status_code == 404
     assert start(client, 999).status_code == 404
 
     login_as("official")

@@ -146,10 +146,10 @@ def test_the_archive_is_stored_in_the_bucket_and_downloaded_from_it(client, logi
     job = db.session.scalar(select(ExportJob))
     assert [f.key for f in s3.list("archives/")] == [f"archives/{job.filename}"]
 
-    download = client.get(f"/admin/meets/{race.meet_id}/exports/archive/{job.id}/download")
+    download = client.get(f"/admin/meets/{race.meet_id}/exports/jobs/{job.id}/download")
     assert download.status_code == 200
     assert "README.txt" in zipfile.ZipFile(io.BytesIO(download.data)).namelist()
 
     s3.delete(f"archives/{job.filename}")
-    gone = client.get(f"/admin/meets/{race.meet_id}/exports/archive/{job.id}/download")
+    gone = client.get(f"/admin/meets/{race.meet_id}/exports/jobs/{job.id}/download")
     assert gone.status_code == 404

@@ -78,9 +78,6 @@ def start_job(meet_id: int, kind: str):
     return _status(job, meet_id, kind), 202
 
 
-@bp.get(
-    "/meets/<int:meet_id>/exports/archive/<int:job_id>"
-)  # the archive's first address, still served
 @bp.get("/meets/<int:meet_id>/exports/jobs/<int:job_id>")
 @role_required(Role.STAFF)
 def archive_status(meet_id: int, job_id: int):
@@ -88,9 +85,6 @@ def archive_status(meet_id: int, job_id: int):
     return _status(job, meet_id, job.kind)
 
 
-@bp.get(
-    "/meets/<int:meet_id>/exports/archive/<int:job_id>/download"
-)  # the archive's first address, still served
 @bp.get("/meets/<int:meet_id>/exports/jobs/<int:job_id>/download")
 @role_required(Role.STAFF)
 def archive_download(meet_id: int, job_id: int):

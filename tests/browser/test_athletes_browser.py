@@ -77,6 +77,7 @@ def test_coach_adds_edits_imports_and_finds_athletes(page, live_server, browser_
     for name in ("青山 学人", "佐藤 花", "北野 大地"):
         expect(roster_row(page, name)).to_be_visible()
 
+    page.wait_for_load_state()  # htmx (deferred) listens before the first keystroke
     page.get_by_role("searchbox", name="選手を検索").fill("ｷﾀﾉ")
     expect(page.locator("#roster-body tr")).to_have_count(1)
     expect(roster_row(page, "北野 大地")).to_be_visible()
