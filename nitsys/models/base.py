@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, TypeDecorator
+from sqlalchemy import JSON, DateTime, ForeignKey, String, TypeDecorator
 from sqlalchemy.orm import Mapped, mapped_column
 
 
@@ -39,3 +39,16 @@ class TimestampMixin:
     updated_at: Mapped[datetime] = mapped_column(
         UTCDateTime, default=utcnow, onupdate=utcnow, nullable=False
     )
+
+
+class StagedRowsMixin(TimestampMixin):
+    """Parsed rows of an uploaded sheet, kept between an import's preview and its confirmation
+    (`services/import_staging.py`); one table per kind of import."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(40), unique=True)
+    meet_id: Mapped[int] = mapped_column(ForeignKey("meets.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    filename: Mapped[str] = mapped_column(String(200), default="")
+    rows: Mapped[list] = mapped_column(JSON, default=list)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from nitsys.extensions import db
 from nitsys.models.accounts import Organization, OwnedMixin, User, owner_check_constraint
 from nitsys.models.athletes import Athlete
-from nitsys.models.base import TimestampMixin, UTCDateTime
+from nitsys.models.base import StagedRowsMixin, TimestampMixin, UTCDateTime
 from nitsys.models.enums import LabeledEnum, enum_column_type
 from nitsys.models.meets import Meet, Race
 
@@ -198,15 +198,7 @@ class Entry(TimestampMixin, db.Model):
         return f"<Entry {self.id} athlete={self.athlete_id} race={self.race_id}>"
 
 
-class EntryImport(TimestampMixin, db.Model):
+class EntryImport(StagedRowsMixin, db.Model):
     """Parsed rows of an uploaded entry spreadsheet, kept between preview and confirm."""
 
     __tablename__ = "entry_imports"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    token: Mapped[str] = mapped_column(String(40), unique=True)
-    meet_id: Mapped[int] = mapped_column(ForeignKey("meets.id", ondelete="CASCADE"))
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    filename: Mapped[str] = mapped_column(String(200), default="")
-    rows: Mapped[list] = mapped_column(db.JSON, default=list)
-    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)

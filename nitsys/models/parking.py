@@ -19,7 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from nitsys.extensions import db
 from nitsys.models.accounts import Organization, User
-from nitsys.models.base import TimestampMixin, UTCDateTime
+from nitsys.models.base import StagedRowsMixin, TimestampMixin, UTCDateTime
 from nitsys.models.enums import LabeledEnum, enum_column_type
 from nitsys.models.meets import Meet
 
@@ -146,15 +146,7 @@ class ParkingRequest(TimestampMixin, db.Model):
         return f"<ParkingRequest {self.id} org={self.organization_id} {self.status.value}>"
 
 
-class ParkingImport(TimestampMixin, db.Model):
+class ParkingImport(StagedRowsMixin, db.Model):
     """Parsed rows of an uploaded allocation sheet, kept between preview and confirm."""
 
     __tablename__ = "parking_imports"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    token: Mapped[str] = mapped_column(String(40), unique=True)
-    meet_id: Mapped[int] = mapped_column(ForeignKey("meets.id", ondelete="CASCADE"))
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    filename: Mapped[str] = mapped_column(String(200), default="")
-    rows: Mapped[list] = mapped_column(db.JSON, default=list)
-    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
