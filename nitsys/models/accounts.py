@@ -11,6 +11,7 @@ from sqlalchemy import (
     CheckConstraint,
     ForeignKey,
     String,
+    func,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -52,6 +53,11 @@ class Organization(TimestampMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<Organization {self.id} {self.name}>"
+
+
+def team_label():
+    """The team printed next to a runner (SQL): short name, else full name, else 個人."""
+    return func.coalesce(func.nullif(Organization.short_name, ""), Organization.name, "個人")
 
 
 class User(UserMixin, TimestampMixin, db.Model):

@@ -39,6 +39,7 @@ from nitsys.models import (
     Race,
     User,
 )
+from nitsys.models.accounts import team_label
 from nitsys.models.base import utcnow
 from nitsys.services import audit, runner_search
 
@@ -256,8 +257,7 @@ def _cards(where, *, order=(), limit: int | None = None) -> list[DeskCard]:
             Athlete.first_name_en,
             Entry.status.label("entry_status"),
             Application.status.label("payment"),
-            Organization.short_name,
-            Organization.name.label("org_name"),
+            team_label().label("team"),
         )
         .join(Heat, Heat.id == HeatSlot.heat_id)
         .join(Race, Race.id == Heat.race_id)
@@ -284,7 +284,7 @@ def _card(row) -> DeskCard:
         name=f"{row.last_name} {row.first_name}",
         kana=f"{row.last_name_kana} {row.first_name_kana}",
         romaji=f"{row.last_name_en} {row.first_name_en}".strip(),
-        team=row.short_name or row.org_name or "個人",
+        team=row.team,
         race_name=row.race_name,
         heat_id=row.heat_id,
         heat_number=row.heat_number,

@@ -37,6 +37,7 @@ from nitsys.models import (
     Role,
     User,
 )
+from nitsys.models.accounts import team_label
 from nitsys.models.base import utcnow
 from nitsys.services import audit, outbox, runner_search
 from nitsys.services import entries as entry_service
@@ -775,8 +776,7 @@ def _runner_lines(where) -> list[tuple[int, RunnerLine]]:
             Athlete.first_name,
             Athlete.last_name_kana,
             Athlete.first_name_kana,
-            Organization.short_name,
-            Organization.name,
+            team_label().label("team"),
             Entry.declared_time,
         )
         .join(Heat, Heat.id == HeatSlot.heat_id)
@@ -795,7 +795,7 @@ def _runner_lines(where) -> list[tuple[int, RunnerLine]]:
                 bib=row.bib,
                 name=f"{row.last_name} {row.first_name}",
                 kana=f"{row.last_name_kana} {row.first_name_kana}",
-                team=row.short_name or row.name or "個人",
+                team=row.team,
                 declared_time=row.declared_time,
             ),
         )
@@ -876,8 +876,7 @@ def published_rows(
             Race,
             Meet.name.label("meet_name"),
             Athlete,
-            Organization.name,
-            Organization.short_name,
+            team_label().label("team"),
         )
         .join(Heat, Heat.id == HeatSlot.heat_id)
         .join(Race, Race.id == Heat.race_id)
@@ -932,7 +931,7 @@ def _with_times(rows) -> list[StartRow]:
             bib=row.HeatSlot.bib,
             name=row.Athlete.full_name,
             kana=row.Athlete.full_name_kana,
-            team=row.short_name or row.name or "個人",
+            team=row.team,
             start=times[row.Heat.id].start,
             call=times[row.Heat.id].call,
             name_en=row.Athlete.full_name_en,

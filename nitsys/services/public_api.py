@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from nitsys.extensions import db
 from nitsys.models import Athlete, Entry, Heat, HeatResult, HeatSlot, Meet, Organization, Race
+from nitsys.models.accounts import team_label
 from nitsys.services import athletes, heats
 
 
@@ -64,7 +65,7 @@ def timetable(meet: Meet) -> dict[int, list[tuple[Heat, heats.HeatTimes]]]:
 def start_list(meet: Meet, race: Race) -> list[dict]:
     """The race's published heats with their runners, as the public start list prints them
     (no birth date, JAAF ID or contact): one narrow query, plain rows, no ORM objects."""
-    team = func.coalesce(func.nullif(Organization.short_name, ""), Organization.name, "個人")
+    team = team_label()
     query = (
         select(
             Heat.id.label("heat_id"),

@@ -40,6 +40,7 @@ from nitsys.models import (
     ResultImport,
     User,
 )
+from nitsys.models.accounts import team_label
 from nitsys.reports.csv_files import CsvEncoding, listing, write_csv
 from nitsys.services import audit, exports
 
@@ -533,9 +534,7 @@ def _lines_query():
             Athlete.first_name_kana,
             Athlete.last_name_en,
             Athlete.first_name_en,
-            func.coalesce(
-                func.nullif(Organization.short_name, ""), Organization.name, "個人"
-            ).label("organization"),
+            team_label().label("organization"),
             HeatResult.status,
             HeatResult.place,
             HeatResult.time,
