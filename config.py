@@ -123,8 +123,8 @@ def load_settings(overrides: dict | None = None) -> dict:
         "RATELIMIT_HEADERS_ENABLED": True,
         # Several sites (or test runs) on one Redis keep their counters apart.
         "RATELIMIT_KEY_PREFIX": os.environ.get("RATELIMIT_KEY_PREFIX", ""),
-        # Werkzeug hash method; tests use a cheap one, production keeps scrypt.
-        "PASSWORD_HASH_METHOD": os.environ.get("PASSWORD_HASH_METHOD", "scrypt"),
+        # argon2id, or a Werkzeug method (tests use a cheap one); see nitsys/passwords.py.
+        "PASSWORD_HASH_METHOD": os.environ.get("PASSWORD_HASH_METHOD", "argon2id"),
         "SESSION_IDLE_MINUTES": int(os.environ.get("SESSION_IDLE_MINUTES", "30")),
         "SESSION_ABSOLUTE_HOURS": session_hours,
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=session_hours),

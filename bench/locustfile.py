@@ -7,11 +7,15 @@ form (CSRF token included) with a demo account of `flask seed-demo`.
 
 Settings come from the environment (the runner sets them): LOADTEST_MEET (the meet taking
 entries), LOADTEST_HEATS_MEET (a meet with published heats), LOADTEST_WAIT ("2,5" seconds
-between pages, "0,0" for a stress run), LOADTEST_PASSWORD.
+between pages, "0,0" for a stress run), LOADTEST_PASSWORD. A stress run also sets
+LOADTEST_STEPS ("10,20,40": user counts held LOADTEST_STEP_SECONDS each, to find the ceiling)
+and LOADTEST_SAMPLES (a CSV of every request: seconds since the start, milliseconds, failed,
+step name, the server's own time and query count from its bench-only headers, and the URL).
 """
 
 from __future__ import annotations
 
+import csv
 import itertools
 import os
 import random
@@ -20,7 +24,7 @@ import struct
 import time
 import zlib
 
-from locust import HttpUser, between, constant, task
+from locust import HttpUser, LoadTestShape, between, constant, events, task
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
@@ -33,16 +37,24 @@ WAIT = constant(0) if _high == 0 else between(_low, _high)
 
 CSRF_FIELD = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 CSRF_HEADER = re.compile(r'"X-CSRFToken": "([^"]+)"')
-RACE_OPTION = re.compile(r'<option value="(\d+)"[^>]*>((?:男子|女子)(\d+)m)</option>')
-ATHLETE_OPTION = re.compile(r'<option value="(\d+)"')
+RACE_OPTION = re.compile(r'<option value="(\d+)"[^>]*>((?:男子|女子)\d+m)</option>')
+# The race table marks full races 満員; a coach does not try them.
+FULL_RACE = re.compile(r'data-race-remaining="(\d+)"><strong class="full">')
+# Athletes already in the race are listed but disabled: a coach cannot pick them.
+ATHLETE_OPTION = re.compile(r'<option value="(\d+)"(?! disabled)')
 SUBMIT_LINK = re.compile(r'href="/my/applications/(\d+)/submit"')
 APPROVE = re.compile(r"/admin/payments/(\d+)/approve")
 SLOT = re.compile(r"/admin/checkin/slots/(\d+)")
 RACE_LINK = re.compile(r"/meets/\d+/startlist/(\d+)")
 NAME_CELL = re.compile(r'<td[^>]*class="[^"]*name[^"]*"[^>]*>([^<]{2,})')
-DECLARED_TIMES = {"1500": "4:40.00", "3000": "10:10.00", "5000": "17:00.00", "10000": "35:00.00"}
+# Within the demo meet's entry standards (nitsys/demo/meets.py), as the form asks.
+DECLARED_TIMES = {"男子10000m": "30:40.00", "男子5000m": "15:20.00", "女子3000m": "10:40.00",
+                  "女子5000m": "18:10.00"}  # fmt: skip
 SEARCHES = ("たなか", "さとう", "すずき", "やまだ", "1", "12", "23")
 _coach_numbers = itertools.count(1)
+STEPS = [int(users) for users in os.environ.get("LOADTEST_STEPS", "").split(",") if users]
+STEP_SECONDS = float(os.environ.get("LOADTEST_STEP_SECONDS", "30"))
+SAMPLES = os.environ.get("LOADTEST_SAMPLES", "")
 
 
 def _png(width: int = 8, height: int = 8) -> bytes:
@@ -139,17 +151,18 @@ class Coach(Member):
     def entry_journey(self) -> None:
         form_path = f"/my/meets/{MEET}/entry"
         page = self.client.get(form_path, name="エントリーフォーム").text
-        races = RACE_OPTION.findall(page)
+        full = set(FULL_RACE.findall(page))
+        races = [race for race in RACE_OPTION.findall(page) if race[0] not in full]
         if not races:
             return
-        race_id, _label, distance = random.choice(races)
+        race_id, label = random.choice(races)
         options = self.client.get(
             f"/my/meets/{MEET}/athlete-options?race_id={race_id}", name="選手候補"
         ).text
         athletes = ATHLETE_OPTION.findall(options)
         for athlete_id in random.sample(athletes, min(3, len(athletes))):
             form = {"race_id": race_id, "athlete_id": athlete_id, "csrf_token": token(page),
-                    "declared_time": DECLARED_TIMES.get(distance, "17:00.00")}  # fmt: skip
+                    "declared_time": DECLARED_TIMES.get(label, "15:00.00")}  # fmt: skip
             answer = self.write(form_path, form, "エントリー追加")
             if answer.status_code != 422:
                 self.submit_and_pay(answer.text)
@@ -229,3 +242,35 @@ class Public(Spread):
     def find_my_heat(self) -> None:
         query = random.choice(SEARCHES)
         self.client.get(f"/meets/{HEATS_MEET}/startlist?q={query}", name="自分の組を探す")
+
+
+if STEPS:
+
+    class Steps(LoadTestShape):
+        """Hold each user count of LOADTEST_STEPS for LOADTEST_STEP_SECONDS, then stop."""
+
+        def tick(self):
+            step = int(self.get_run_time() // STEP_SECONDS)
+            return (STEPS[step], 10) if step < len(STEPS) else None
+
+
+if SAMPLES:
+    _samples: list[tuple] = []
+    _started = time.monotonic()
+
+    @events.test_start.add_listener
+    def _start(**_kwargs) -> None:
+        global _started
+        _started = time.monotonic()
+
+    @events.request.add_listener
+    def _sample(name, response_time, response, exception, url="", **_kwargs) -> None:
+        headers = response.headers if response is not None else {}
+        _samples.append((round(time.monotonic() - _started, 3), round(response_time, 1),
+                         exception is not None, name, headers.get("X-Server-Time", ""),
+                         headers.get("X-Query-Count", ""), url))  # fmt: skip
+
+    @events.quitting.add_listener
+    def _write_samples(**_kwargs) -> None:
+        with open(SAMPLES, "w", newline="", encoding="utf-8") as stream:
+            csv.writer(stream).writerows(_samples)

@@ -20,7 +20,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 CATEGORIES = (
-    ("パスワードのハッシュ（scrypt）", ("hashlib", "scrypt", "werkzeug/security")),
+    ("パスワードのハッシュ（Argon2id）", ("argon2", "hashlib", "scrypt", "werkzeug/security")),
     ("テンプレート描画（Jinja2）", ("jinja2", "templates/", "markupsafe")),
     ("データベースとの往復（psycopg / sqlite3、待ち時間を含む）", ("psycopg", "sqlite3")),
     ("SQLAlchemy（文の組み立て・行の読み込み）", ("sqlalchemy",)),

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 from flask import abort, current_app, flash, redirect, request, session, url_for
 from flask_login import current_user, logout_user
+from sqlalchemy.orm import joinedload
 
 from nitsys.extensions import db, login_manager
 from nitsys.models import Role, User
@@ -39,7 +40,8 @@ def load_user(session_id: str) -> User | None:
     user_id, _, nonce = session_id.partition(":")
     if not user_id.isdigit():
         return None
-    user = db.session.get(User, int(user_id))
+    # The team comes in the same query: the header names it on every page (owner_label).
+    user = db.session.get(User, int(user_id), options=[joinedload(User.organization)])
     if user is None or not user.is_active or user.session_nonce != nonce:
         return None
     return user

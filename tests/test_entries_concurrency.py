@@ -10,11 +10,11 @@ import threading
 import time
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from nitsys.domain.errors import RuleViolation
 from nitsys.extensions import db
-from nitsys.models import Application, ApplicationStatus, Entry, User
+from nitsys.models import Application, ApplicationStatus, Entry, OutboxMessage, User
 from nitsys.services import entries
 from tests import factories
 
@@ -137,3 +137,37 @@ def test_two_coaches_of_one_team_adding_at_once_get_one_draft_and_a_retry_messag
         select(Application).where(Application.organization_id == first.organization_id)
     ).all()
     assert draft.status is ApplicationStatus.DRAFT and len(draft.entries) == 2
+
+
+def test_two_members_submitting_one_draft_at_once_submit_it_once(app):
+    """Two coaches of one team press 提出 on the same draft (each page loaded it as a draft)."""
+    coach_id, application_id = _draft_with_one_entry(factories.make_race())
+    start = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def submit() -> None:
+        with app.app_context():
+            user = db.session.get(User, coach_id)
+            # The view's own lookup before the lock, held as the view holds it.
+            page_application = db.session.get(Application, application_id)
+            start.wait()
+            try:
+                entries.submit_application(page_application.id, by=user)
+                db.session.commit()
+                outcomes.append("submitted")
+            except RuleViolation as error:
+                db.session.rollback()
+                outcomes.append(error.message)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=submit) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert outcomes.count("submitted") == 1
+    assert any("既に提出されています" in outcome for outcome in outcomes)
+    mails = db.session.scalar(select(func.count()).select_from(OutboxMessage))
+    assert mails == 1

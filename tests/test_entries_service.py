@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from nitsys.domain.errors import NotFound, RuleViolation
@@ -18,6 +18,7 @@ from nitsys.models import (
     OutboxMessage,
     RaceGender,
 )
+from nitsys.models.base import utcnow
 from nitsys.services import entries
 from tests import factories
 
@@ -120,6 +121,23 @@ def test_submitting_twice_is_refused_and_sends_no_second_mail(coach, meet):
     with pytest.raises(RuleViolation, match="既に提出されています"):
         entries.submit_application(entry.application_id, by=coach)
     assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 1
+
+
+def test_a_submit_sees_the_draft_as_stored_not_as_this_request_first_read_it(coach, meet):
+    """Another member of the team submitted the same draft while this page was open."""
+    entry = add(coach, factories.make_race(meet))
+    db.session.commit()
+    application = db.session.get(Application, entry.application_id)  # the page's own lookup
+    db.session.execute(
+        update(Application)
+        .where(Application.id == application.id)
+        .values(status=ApplicationStatus.AWAITING_PAYMENT, submitted_at=utcnow()),
+        execution_options={"synchronize_session": False},
+    )
+    assert application.is_draft  # what this request read before the other submit landed
+    with pytest.raises(RuleViolation, match="既に提出されています"):
+        entries.submit_application(application.id, by=coach)
+    assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
 
 
 def test_empty_draft_cannot_be_submitted(coach, meet):

@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import func, inspect, select
-from werkzeug.security import generate_password_hash
 
+from nitsys import passwords
 from nitsys.demo import (
     accounts,
     api_tokens,
@@ -106,7 +106,7 @@ def seed_demo(seed: int = DEFAULT_SEED) -> DemoSummary:
         seed=seed,
         now=now,
         today=now.astimezone(TOKYO).date(),
-        password_hash=generate_password_hash(DEMO_PASSWORD),  # once: scrypt is slow by design
+        password_hash=passwords.hash_password(DEMO_PASSWORD),  # once: hashing is slow by design
     )
     rng = random.Random(seed)
     for step in STEPS:

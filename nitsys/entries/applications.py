@@ -12,7 +12,7 @@ from datetime import datetime
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from nitsys.domain.entry_window import entry_window_state
 from nitsys.domain.errors import RuleViolation
@@ -391,14 +391,16 @@ def history():
     entries = db.session.scalars(
         select(Entry)
         .join(Entry.application)
-        .where(Application.owned_by(current_user), Entry.status != EntryStatus.DRAFT)
-        .options(
-            joinedload(Entry.athlete),
-            joinedload(Entry.race).joinedload(Race.meet),
-            joinedload(Entry.application),
-        )
         .join(Entry.race)
         .join(Race.meet)
+        .where(Application.owned_by(current_user), Entry.status != EntryStatus.DRAFT)
+        # The rows joined for the filter and the order fill the relationships too: joining each
+        # table a second time made PostgreSQL spend ~10 ms planning this query on every visit.
+        .options(
+            joinedload(Entry.athlete),
+            contains_eager(Entry.race).contains_eager(Race.meet),
+            contains_eager(Entry.application),
+        )
         .order_by(Meet.first_day.desc(), Meet.id.desc(), Race.display_order, Entry.race_id)
         .limit(HISTORY_LIMIT)
     ).all()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
-from flask import current_app, has_app_context
 from flask_login import UserMixin
 from sqlalchemy import (
     CheckConstraint,
@@ -14,8 +13,8 @@ from sqlalchemy import (
     func,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
-from werkzeug.security import check_password_hash, generate_password_hash
 
+from nitsys import passwords
 from nitsys.extensions import db
 from nitsys.models.base import TimestampMixin, UTCDateTime
 from nitsys.models.enums import OrganizationType, Role, enum_column_type
@@ -85,12 +84,11 @@ class User(UserMixin, TimestampMixin, db.Model):
     organization: Mapped[Organization | None] = relationship(back_populates="members")
 
     def set_password(self, password: str) -> None:
-        method = current_app.config["PASSWORD_HASH_METHOD"] if has_app_context() else "scrypt"
-        self.password_hash = generate_password_hash(password, method=method)
+        self.password_hash = passwords.hash_password(password)
         self.session_nonce = new_session_nonce()
 
     def check_password(self, password: str) -> bool:
-        return check_password_hash(self.password_hash, password)
+        return passwords.verify_password(self.password_hash, password)
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_nonce}"

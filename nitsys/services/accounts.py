@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from flask import current_app, url_for
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
-from werkzeug.security import check_password_hash, generate_password_hash
 
+from nitsys import passwords
 from nitsys.domain import prefectures
 from nitsys.domain.errors import RuleViolation
 from nitsys.extensions import db
@@ -21,7 +21,7 @@ RESET_MAX_AGE = 60 * 60  # one hour
 INVITATION_MAX_AGE = 7 * 24 * 60 * 60  # seven days
 MIN_PASSWORD_LENGTH = 8
 # Compared against when the email is unknown, so both paths take as long.
-_DUMMY_HASH = generate_password_hash("not-a-real-password")
+_DUMMY_HASH = passwords.hash_password("not-a-real-password", method=passwords.ARGON2ID)
 
 
 def normalise_email(email: str) -> str:
@@ -166,10 +166,13 @@ def authenticate(email: str, password: str) -> User | None:
     """The active user with these credentials, or None (same work either way)."""
     user = find_user_by_email(email)
     if user is None or not user.is_active:
-        check_password_hash(_DUMMY_HASH, password)
+        passwords.verify_password(_DUMMY_HASH, password)
         return None
     if not user.check_password(password):
         return None
+    if passwords.needs_rehash(user.password_hash):
+        # Same password, stronger or current hash; the session nonce stays (no sign-out).
+        user.password_hash = passwords.hash_password(password)
     user.last_login_at = utcnow()
     return user
 

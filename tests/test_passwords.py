@@ -1,0 +1,61 @@
+"""Password hashes: Argon2id for new ones; older Werkzeug hashes upgraded at the next login."""
+
+import pytest
+
+from nitsys import passwords
+from nitsys.extensions import db
+from tests import factories
+
+
+@pytest.fixture
+def argon2_site(app):
+    """The production setting (the suite's default is a cheap pbkdf2 for speed)."""
+    app.config["PASSWORD_HASH_METHOD"] = passwords.ARGON2ID
+    return app
+
+
+def _log_in(client, email: str, password: str):
+    return client.post("/auth/login", data={"email": email, "password": password})
+
+
+def test_a_new_password_is_stored_as_argon2id(argon2_site):
+    user = factories.make_user()
+    user.set_password("新しいパスワード-2026")
+    assert user.password_hash.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+    assert user.check_password("新しいパスワード-2026")
+    assert not user.check_password("新しいパスワード-2025")
+
+
+def test_an_old_scrypt_hash_still_logs_in_and_is_upgraded_without_signing_out(argon2_site, client):
+    user = factories.make_user(email="coach@example.jp")
+    user.password_hash = passwords.hash_password(factories.PASSWORD, method="scrypt")
+    nonce = user.session_nonce
+    db.session.commit()
+
+    assert _log_in(client, "coach@example.jp", factories.PASSWORD).status_code == 302
+    db.session.refresh(user)
+    assert user.password_hash.startswith("$argon2id$")
+    assert user.session_nonce == nonce
+    assert client.get("/my/").status_code == 200
+
+    client.post("/auth/logout")
+    assert _log_in(client, "coach@example.jp", factories.PASSWORD).status_code == 302
+
+
+def test_a_wrong_password_leaves_the_old_hash_alone(argon2_site, client):
+    user = factories.make_user(email="coach@example.jp")
+    old_hash = passwords.hash_password(factories.PASSWORD, method="scrypt")
+    user.password_hash = old_hash
+    db.session.commit()
+
+    answer = _log_in(client, "coach@example.jp", "違うパスワード")
+    assert answer.status_code == 422
+    assert "メールアドレスまたはパスワードが正しくありません" in answer.get_data(as_text=True)
+    db.session.refresh(user)
+    assert user.password_hash == old_hash
+
+
+def test_a_damaged_argon2_hash_refuses_the_login_instead_of_failing(argon2_site):
+    user = factories.make_user()
+    user.password_hash = "$argon2id$v=19$m=19456,t=2,p=1$broken"
+    assert not user.check_password(factories.PASSWORD)
