@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, text
+from sqlalchemy import JSON, CheckConstraint, ColumnElement, ForeignKey, Index, String, func, text
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from nitsys.extensions import db
@@ -61,17 +62,33 @@ class Athlete(OwnedMixin, TimestampMixin, db.Model):
     organization: Mapped[Organization | None] = relationship()
     owner_user: Mapped[User | None] = relationship()
 
-    @property
+    # Hybrids: the same name in Python and in SQL (start lists select the names, not athletes).
+    @hybrid_property
     def full_name(self) -> str:
         return f"{self.last_name} {self.first_name}"
 
-    @property
+    @full_name.inplace.expression
+    @classmethod
+    def _full_name_sql(cls) -> ColumnElement[str]:
+        return cls.last_name + " " + cls.first_name
+
+    @hybrid_property
     def full_name_kana(self) -> str:
         return f"{self.last_name_kana} {self.first_name_kana}"
 
-    @property
+    @full_name_kana.inplace.expression
+    @classmethod
+    def _full_name_kana_sql(cls) -> ColumnElement[str]:
+        return cls.last_name_kana + " " + cls.first_name_kana
+
+    @hybrid_property
     def full_name_en(self) -> str:
         return f"{self.last_name_en} {self.first_name_en}".strip()
+
+    @full_name_en.inplace.expression
+    @classmethod
+    def _full_name_en_sql(cls) -> ColumnElement[str]:
+        return func.trim(cls.last_name_en + " " + cls.first_name_en)
 
     def __repr__(self) -> str:
         return f"<Athlete {self.id} {self.full_name}>"

@@ -871,11 +871,14 @@ def published_rows(
     over before that day."""
     query = (
         select(
-            HeatSlot,
+            HeatSlot.position,
+            HeatSlot.bib,
             Heat,
             Race,
             Meet.name.label("meet_name"),
-            Athlete,
+            Athlete.full_name.label("name"),
+            Athlete.full_name_kana.label("kana"),
+            Athlete.full_name_en.label("name_en"),
             team_label().label("team"),
         )
         .join(Heat, Heat.id == HeatSlot.heat_id)
@@ -927,14 +930,14 @@ def _with_times(rows) -> list[StartRow]:
             race_id=row.Race.id,
             race_name=row.Race.name,
             heat_number=row.Heat.number,
-            position=row.HeatSlot.position,
-            bib=row.HeatSlot.bib,
-            name=row.Athlete.full_name,
-            kana=row.Athlete.full_name_kana,
+            position=row.position,
+            bib=row.bib,
+            name=row.name,
+            kana=row.kana,
             team=row.team,
             start=times[row.Heat.id].start,
             call=times[row.Heat.id].call,
-            name_en=row.Athlete.full_name_en,
+            name_en=row.name_en,
         )
         for row in rows
     ]
