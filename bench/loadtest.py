@@ -44,6 +44,7 @@ from bench.harness import (  # noqa: E402
     bench_database,
     flask_command,
     gunicorn,
+    percentile,
     server_environment,
     worker_model,
 )
@@ -145,10 +146,6 @@ def report(rows: list[dict], seconds: float, users: str, model: str, wait: str) 
     return passed
 
 
-def percentile(sorted_values: list[float], fraction: float) -> float:
-    return sorted_values[min(len(sorted_values) - 1, int(fraction * len(sorted_values)))]
-
-
 def report_steps(rows: list[list[str]], steps: tuple[int, ...], step_seconds: int) -> float:
     """Per step: req/s, p50, p95 and errors after it settled; returns the ceiling in req/s."""
     samples = [(float(row[0]), float(row[1]), row[2] == "True") for row in rows]
@@ -161,7 +158,7 @@ def report_steps(rows: list[list[str]], steps: tuple[int, ...], step_seconds: in
         window = [(ms, failed) for at, ms, failed in samples if begin <= at < begin + measured]
         if not window:
             continue
-        times = sorted(ms for ms, _failed in window)
+        times = [ms for ms, _failed in window]
         failures = sum(failed for _ms, failed in window)
         rate, p95 = len(window) / measured, percentile(times, 0.95)
         if p95 < CEILING_P95_MS and failures == 0:

@@ -41,6 +41,36 @@ def _draft_with_one_entry(race) -> tuple[int, int]:
     return coach.id, entry.application_id
 
 
+def _submit_at_once(app, contenders: list[tuple[int, int]]) -> list[str]:
+    """Each (user id, application id) presses 提出 in its own thread at the same moment; each
+    has loaded the application first and holds it, as the view does. "submitted" or the
+    refusal, per contender."""
+    start = threading.Barrier(len(contenders))
+    outcomes: list[str] = []
+
+    def submit(user_id: int, application_id: int) -> None:
+        with app.app_context():
+            user = db.session.get(User, user_id)
+            page_application = db.session.get(Application, application_id)
+            start.wait()
+            try:
+                entries.submit_application(page_application.id, by=user)
+                db.session.commit()
+                outcomes.append("submitted")
+            except RuleViolation as error:
+                db.session.rollback()
+                outcomes.append(error.message)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=submit, args=contender) for contender in contenders]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return outcomes
+
+
 def test_last_slot_goes_to_exactly_one_of_two_simultaneous_submissions(app, monkeypatch):
     race = factories.make_race(max_entries=1)
     contenders = [_draft_with_one_entry(race), _draft_with_one_entry(race)]
@@ -54,30 +84,9 @@ def test_last_slot_goes_to_exactly_one_of_two_simultaneous_submissions(app, monk
         return counted
 
     monkeypatch.setattr(entries, "taken_slots", slow_taken_slots)
-    start = threading.Barrier(len(contenders))
-    outcomes: dict[int, str] = {}
+    outcomes = _submit_at_once(app, contenders)
 
-    def submit(user_id: int, application_id: int) -> None:
-        with app.app_context():
-            user = db.session.get(User, user_id)
-            start.wait()
-            try:
-                entries.submit_application(application_id, by=user)
-                db.session.commit()
-                outcomes[application_id] = "submitted"
-            except RuleViolation as error:
-                db.session.rollback()
-                outcomes[application_id] = error.message
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=submit, args=contender) for contender in contenders]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-
-    assert sorted(outcomes.values()) == ["submitted", f"{race.name}は定員（1名）に達しています。"]
+    assert sorted(outcomes) == ["submitted", f"{race.name}は定員（1名）に達しています。"]
     db.session.expire_all()
     statuses = sorted(db.session.get(Application, a).status.value for _, a in contenders)
     assert statuses == [ApplicationStatus.AWAITING_PAYMENT.value, ApplicationStatus.DRAFT.value]
@@ -141,31 +150,8 @@ def test_two_coaches_of_one_team_adding_at_once_get_one_draft_and_a_retry_messag
 
 def test_two_members_submitting_one_draft_at_once_submit_it_once(app):
     """Two coaches of one team press 提出 on the same draft (each page loaded it as a draft)."""
-    coach_id, application_id = _draft_with_one_entry(factories.make_race())
-    start = threading.Barrier(2)
-    outcomes: list[str] = []
-
-    def submit() -> None:
-        with app.app_context():
-            user = db.session.get(User, coach_id)
-            # The view's own lookup before the lock, held as the view holds it.
-            page_application = db.session.get(Application, application_id)
-            start.wait()
-            try:
-                entries.submit_application(page_application.id, by=user)
-                db.session.commit()
-                outcomes.append("submitted")
-            except RuleViolation as error:
-                db.session.rollback()
-                outcomes.append(error.message)
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=submit) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    contender = _draft_with_one_entry(factories.make_race())
+    outcomes = _submit_at_once(app, [contender, contender])
 
     assert outcomes.count("submitted") == 1
     assert any("既に提出されています" in outcome for outcome in outcomes)
