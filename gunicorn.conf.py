@@ -31,3 +31,9 @@ loglevel = os.environ.get("LOG_LEVEL", "info")
 # TLS ends at the platform's proxy; the app trusts X-Forwarded-* through ProxyFix
 # (TRUSTED_PROXY_COUNT), so gunicorn passes the headers through unchanged.
 forwarded_allow_ips = "*"
+
+
+def post_worker_init(worker):
+    from nitsys.warmup import warm_up
+
+    warm_up(worker.wsgi)

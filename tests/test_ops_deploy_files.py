@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import runpy
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -61,6 +62,20 @@ def test_gunicorn_workers_follow_web_concurrency(monkeypatch, concurrency, expec
     else:
         assert 1 <= settings["workers"] <= 4
     assert settings["timeout"] == 60 and settings["accesslog"] is None
+
+
+def test_a_new_worker_has_compiled_every_template_before_its_first_visitor(app, monkeypatch):
+    settings = runpy.run_path(str(Path(BASE_DIR) / "gunicorn.conf.py"))
+    app.jinja_env.cache.clear()
+    settings["post_worker_init"](SimpleNamespace(wsgi=app))
+
+    def compile_during_a_visit(source, name=None, *args, **kwargs):
+        raise AssertionError(f"{name} was compiled while a visitor waited")
+
+    monkeypatch.setattr(app.jinja_env, "compile", compile_during_a_visit)
+    client = app.test_client()
+    for path in ("/", "/auth/login"):
+        assert client.get(path).status_code == 200
 
 
 def _post_from_https(app):

@@ -1,6 +1,7 @@
 """Password hashes: Argon2id for new ones; older Werkzeug hashes upgraded at the next login."""
 
 import pytest
+from argon2 import PasswordHasher
 
 from nitsys import passwords
 from nitsys.extensions import db
@@ -21,20 +22,29 @@ def _log_in(client, email: str, password: str):
 def test_a_new_password_is_stored_as_argon2id(argon2_site):
     user = factories.make_user()
     user.set_password("新しいパスワード-2026")
-    assert user.password_hash.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+    assert user.password_hash.startswith("$argon2id$v=19$m=12288,t=3,p=1$")
     assert user.check_password("新しいパスワード-2026")
     assert not user.check_password("新しいパスワード-2025")
 
 
-def test_an_old_scrypt_hash_still_logs_in_and_is_upgraded_without_signing_out(argon2_site, client):
+OLD_HASHERS = {
+    "scrypt": lambda password: passwords.hash_password(password, method="scrypt"),
+    "argon2id-19MiB": PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1).hash,
+}
+
+
+@pytest.mark.parametrize("old_kind", OLD_HASHERS)
+def test_an_older_hash_still_logs_in_and_is_upgraded_without_signing_out(
+    argon2_site, client, old_kind
+):
     user = factories.make_user(email="coach@example.jp")
-    user.password_hash = passwords.hash_password(factories.PASSWORD, method="scrypt")
+    user.password_hash = OLD_HASHERS[old_kind](factories.PASSWORD)
     nonce = user.session_nonce
     db.session.commit()
 
     assert _log_in(client, "coach@example.jp", factories.PASSWORD).status_code == 302
     db.session.refresh(user)
-    assert user.password_hash.startswith("$argon2id$")
+    assert user.password_hash.startswith("$argon2id$v=19$m=12288,t=3,p=1$")
     assert user.session_nonce == nonce
     assert client.get("/my/").status_code == 200
 
