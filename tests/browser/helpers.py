@@ -12,10 +12,16 @@ def label(text: str) -> re.Pattern:
     return re.compile(rf"^{re.escape(text)}(\s*(\*|必須))?$")
 
 
-NO_SIDEWAYS_SCROLL = "document.scrollingElement.scrollWidth <= window.innerWidth"
+def page_width(page) -> int:
+    """The scrollable width, measured once the page has loaded.
+
+    After a click that navigates, the new DOM can be read before all its stylesheets apply:
+    CI once measured an application page at 510 px with app.css applied but not yet pico.
+    """
+    page.wait_for_load_state("load")
+    return page.evaluate("document.scrollingElement.scrollWidth")
 
 
 def fits_width(page) -> bool:
-    """No sideways scroll once the page has loaded (its stylesheets applied)."""
-    page.wait_for_load_state("load")
-    return page.evaluate(NO_SIDEWAYS_SCROLL)
+    """No sideways scroll once the page has loaded."""
+    return page_width(page) <= page.viewport_size["width"]

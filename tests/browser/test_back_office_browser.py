@@ -11,7 +11,7 @@ from nitsys.formatting import TOKYO
 from nitsys.models import Role, User
 from nitsys.services import accounts, heats, payments
 from tests import factories
-from tests.browser.helpers import DESKTOP, PHONE, fits_width
+from tests.browser.helpers import DESKTOP, PHONE, fits_width, page_width
 from tests.test_payments_service import png_bytes
 
 pytestmark = pytest.mark.browser
@@ -47,7 +47,7 @@ def test_payment_desk_finds_the_team_and_its_contact_from_a_slip(
     assert phone.bounding_box()["height"] >= 44
     expect(page.locator("#members")).to_contain_text("監督 次郎")
     expect(page.locator("#applications")).to_contain_text(slip.number)
-    assert fits_width(page), page.evaluate("document.scrollingElement.scrollWidth")
+    assert fits_width(page), page_width(page)
 
 
 @pytest.mark.parametrize("viewport", [PHONE])
@@ -64,9 +64,7 @@ def test_staff_back_office_pages_fit_a_phone(page, browser_login, slip, viewport
         f"/admin/athletes/{slip.entries[0].athlete_id}",
     ):
         page.goto(path)
-        assert fits_width(page), (
-            f"{path} is {page.evaluate('document.scrollingElement.scrollWidth')}px wide"
-        )
+        assert fits_width(page), f"{path} is {page_width(page)}px wide"
 
 
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP])

@@ -3,7 +3,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.helpers import PHONE, SMALL_PHONE, fits_width
+from tests.browser.helpers import PHONE, SMALL_PHONE, fits_width, page_width
 
 pytestmark = pytest.mark.browser
 
@@ -14,9 +14,7 @@ PAGES = ["/", "/auth/login", "/auth/register"]
 @pytest.mark.parametrize("path", PAGES)
 def test_phone_pages_do_not_scroll_sideways(page, live_server, path):
     page.goto(path)
-    assert fits_width(page), (
-        f"{path} is {page.evaluate('document.scrollingElement.scrollWidth')}px wide"
-    )
+    assert fits_width(page), f"{path} is {page_width(page)}px wide"
     expect(page.get_by_role("link", name="ログイン", exact=True)).to_be_hidden()
 
 

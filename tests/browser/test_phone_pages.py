@@ -18,7 +18,7 @@ from nitsys.models import RaceGender
 from nitsys.services import entries as entry_service
 from nitsys.services import payments
 from tests import factories
-from tests.browser.helpers import DESKTOP, PHONE
+from tests.browser.helpers import DESKTOP, PHONE, page_width
 from tests.test_payments_service import png_bytes
 
 pytestmark = pytest.mark.browser
@@ -34,7 +34,8 @@ SHORT_TARGETS = """() => {
     .map(el => `${el.tagName.toLowerCase()} "${(el.textContent || el.value || '').trim()
       .slice(0, 24)}" ${Math.round(el.getBoundingClientRect().height)}px`);
 }"""
-PAGE_WIDTH = "document.scrollingElement.scrollWidth"
+
+
 # What sticks out on the right, named for the failure message.
 TOO_WIDE = """() => [...document.querySelectorAll('main *')]
   .filter(el => el.getBoundingClientRect().right > window.innerWidth + 1)
@@ -160,7 +161,7 @@ def test_every_page_of_a_role_fits_a_phone_with_big_tap_targets(
         page.wait_for_load_state("networkidle")
         assert response.ok, f"{path}: {response.status}"
         shoot(page, f"{role}{path.replace('/', '_')}")
-        width = page.evaluate(PAGE_WIDTH)
+        width = page_width(page)
         if width != PHONE["width"]:
             problems.append(f"{path}: the page is {width}px wide: {page.evaluate(TOO_WIDE)}")
         short = page.evaluate(SHORT_TARGETS)
@@ -186,7 +187,7 @@ def test_official_moves_a_runner_between_heats_on_a_phone_or_tablet(
     name = first.slots[0].entry.athlete.full_name
     row = page.locator(f"#heat-{first.id} tr", has_text=name)
     expect(row).to_be_visible()
-    assert page.evaluate(PAGE_WIDTH) == size["width"]
+    assert page_width(page) == size["width"]
     assert page.evaluate(SHORT_TARGETS) == []
     shoot(page, f"heat-builder-{size['width']}")
 
@@ -197,7 +198,7 @@ def test_official_moves_a_runner_between_heats_on_a_phone_or_tablet(
     expect(page.locator(f"#heat-{first.id} summary")).to_contain_text("2名")
     moved = page.locator(f"#heat-{second.id} tr.just-moved")
     expect(moved).to_contain_text(name)
-    assert page.evaluate(PAGE_WIDTH) == size["width"]
+    assert page_width(page) == size["width"]
     shoot(page, f"heat-builder-moved-{size['width']}")
     moved.get_by_role("button", name=f"{name}を上へ").click()
     expect(page.locator(f"#heat-{second.id} tr", has_text=name).locator("td").first).to_have_text(
@@ -258,7 +259,7 @@ def test_the_navigation_fits_one_line_at_1280_and_reaches_every_page_in_two_taps
     browser_login(wide, site[role])
     boxes = wide.evaluate(NAV_LINKS)
     assert max(top for top, _ in boxes) < min(bottom for _, bottom in boxes), boxes
-    assert wide.evaluate(PAGE_WIDTH) == DESKTOP["width"]
+    assert page_width(wide) == DESKTOP["width"]
     assert wide.request.get(wide.locator("link[rel=icon]").get_attribute("href")).ok
     shoot(wide, f"nav-1280-{role}")
 
@@ -331,13 +332,13 @@ def test_coach_enters_five_athletes_and_submits_on_a_phone(new_page, browser_log
     taken = page.locator(f"#athlete-select option[value='{athlete.id}']")
     expect(taken).to_be_disabled()
     expect(taken).to_contain_text("エントリー済")
-    assert page.evaluate(PAGE_WIDTH) == PHONE["width"]
+    assert page_width(page) == PHONE["width"]
     shoot(page, "entry-form-five-rows")
 
     bar.get_by_role("button", name="内容を確認して提出").click()
     page.get_by_role("button", name="この内容で提出する").click()
     expect(page.locator(".payment-info [data-amount]")).to_have_text("¥5,000")
-    assert page.evaluate(PAGE_WIDTH) == PHONE["width"]
+    assert page_width(page) == PHONE["width"]
 
 
 @pytest.fixture
@@ -374,7 +375,7 @@ def test_official_approves_and_rejects_on_a_phone(new_page, browser_login, slips
     reason.fill("振込金額が1,000円不足しています")
     other.get_by_role("button", name="差し戻す").click()
     expect(desk.locator(f"#payment-{rejected.id}")).to_contain_text("差し戻し中")
-    assert desk.evaluate(PAGE_WIDTH) == PHONE["width"]
+    assert page_width(desk) == PHONE["width"]
     assert desk.evaluate(SHORT_TARGETS) == []
     shoot(desk, "payment-desk-after")
 
@@ -382,7 +383,7 @@ def test_official_approves_and_rejects_on_a_phone(new_page, browser_login, slips
     image = desk.locator("img.slip-image").bounding_box()
     details = desk.locator(".slip-details").bounding_box()
     assert image["y"] < details["y"]  # the image first, the details below
-    assert desk.evaluate(PAGE_WIDTH) == PHONE["width"]
+    assert page_width(desk) == PHONE["width"]
 
 
 def test_a_refused_athlete_form_takes_the_phone_to_its_first_problem(new_page, browser_login, site):
@@ -407,6 +408,6 @@ def test_every_page_of_a_role_fits_a_desktop_without_clipping(new_page, browser_
         page.goto(path)
         page.wait_for_load_state("networkidle")
         wide = page.evaluate(TOO_WIDE)
-        if page.evaluate(PAGE_WIDTH) != DESKTOP["width"] or wide:
-            problems.append(f"{path}: {page.evaluate(PAGE_WIDTH)}px, sticking out: {wide}")
+        if page_width(page) != DESKTOP["width"] or wide:
+            problems.append(f"{path}: {page_width(page)}px, sticking out: {wide}")
     assert not problems, "\n".join(problems)
