@@ -78,6 +78,16 @@ def test_a_new_worker_has_compiled_every_template_before_its_first_visitor(app, 
         assert client.get(path).status_code == 200
 
 
+def test_a_worker_still_boots_when_the_database_is_down_at_deploy(caplog):
+    down = create_app(
+        conftest.test_settings("postgresql://postgres@127.0.0.1:9/x?connect_timeout=1")
+    )
+    settings = runpy.run_path(str(Path(BASE_DIR) / "gunicorn.conf.py"))
+    settings["post_worker_init"](SimpleNamespace(wsgi=down))
+    assert "database unreachable" in caplog.text
+    assert down.test_client().get("/readyz").status_code == 503
+
+
 def _post_from_https(app):
     return app.test_client().post(
         "/auth/login",
