@@ -22,6 +22,7 @@ def page_width(page) -> int:
     return page.evaluate("document.scrollingElement.scrollWidth")
 
 
-def fits_width(page) -> bool:
-    """No sideways scroll once the page has loaded."""
-    return page_width(page) <= page.viewport_size["width"]
+def assert_fits_width(page) -> None:
+    """No sideways scroll once the page has loaded; the failure names the page and its width."""
+    width, viewport = page_width(page), page.viewport_size["width"]
+    assert width <= viewport, f"{page.url} is {width}px wide at {viewport}px"

@@ -5,7 +5,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests import factories
-from tests.browser.helpers import DESKTOP, PHONE, fits_width
+from tests.browser.helpers import DESKTOP, PHONE, assert_fits_width
 
 pytestmark = pytest.mark.browser
 
@@ -27,7 +27,7 @@ def test_coach_creates_sees_once_and_revokes_a_token(page, live_server, browser_
     expect(page.locator("#api-tokens .token-item")).to_contain_text("部の記録表")
     expect(page.locator("#api-tokens .token-item")).to_contain_text("未使用")
     page.wait_for_load_state()
-    assert fits_width(page)
+    assert_fits_width(page)
     button = page.locator("#api-tokens .token-item").get_by_role("button", name="取り消す")
     assert button.bounding_box()["height"] >= 44
 
@@ -44,4 +44,4 @@ def test_reference_page_renders_the_contract(page, live_server):
     expect(page.get_by_text("NIT-SYS API").first).to_be_visible()
     expect(page.get_by_text("/api/v1/meets/{meet_id}/races/{race_id}/startlist")).to_be_visible()
     page.wait_for_load_state()
-    assert fits_width(page)
+    assert_fits_width(page)

@@ -4,7 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests import factories
-from tests.browser.helpers import PHONE, fits_width, label
+from tests.browser.helpers import PHONE, assert_fits_width, label
 
 pytestmark = pytest.mark.browser
 
@@ -39,7 +39,7 @@ def test_coach_adds_edits_imports_and_finds_athletes(page, live_server, browser_
     page.get_by_role("link", name="選手管理").click()
     expect(page.get_by_role("heading", name="選手管理")).to_be_visible()
     page.wait_for_load_state()  # stylesheets applied before measuring the width
-    assert fits_width(page)
+    assert_fits_width(page)
 
     page.get_by_role("button", name="＋ 選手を追加").click()
     add_athlete(
@@ -63,7 +63,7 @@ def test_coach_adds_edits_imports_and_finds_athletes(page, live_server, browser_
     edit.get_by_label(label("名"), exact=True).fill("学人")
     edit.get_by_role("button", name="保存").click()
     expect(roster_row(page, "青山 学人")).to_be_visible()
-    assert fits_width(page)
+    assert_fits_width(page)
 
     page.get_by_role("button", name="一括登録（Excel・CSV）").click()
     page.get_by_label(label("ファイル（.xlsx または .csv、5MB まで）")).set_input_files(

@@ -11,7 +11,7 @@ from nitsys.formatting import TOKYO
 from nitsys.models import Role, User
 from nitsys.services import accounts, heats, payments
 from tests import factories
-from tests.browser.helpers import DESKTOP, PHONE, fits_width, page_width
+from tests.browser.helpers import DESKTOP, PHONE, assert_fits_width
 from tests.test_payments_service import png_bytes
 
 pytestmark = pytest.mark.browser
@@ -47,7 +47,7 @@ def test_payment_desk_finds_the_team_and_its_contact_from_a_slip(
     assert phone.bounding_box()["height"] >= 44
     expect(page.locator("#members")).to_contain_text("監督 次郎")
     expect(page.locator("#applications")).to_contain_text(slip.number)
-    assert fits_width(page), page_width(page)
+    assert_fits_width(page)
 
 
 @pytest.mark.parametrize("viewport", [PHONE])
@@ -64,7 +64,7 @@ def test_staff_back_office_pages_fit_a_phone(page, browser_login, slip, viewport
         f"/admin/athletes/{slip.entries[0].athlete_id}",
     ):
         page.goto(path)
-        assert fits_width(page), f"{path} is {page_width(page)}px wide"
+        assert_fits_width(page)
 
 
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP])
@@ -84,14 +84,14 @@ def test_history_panels_open_inline_on_users_heats_and_entries(page, browser_log
     toggle.locator("summary").click()
     expect(page.locator(f"#history-user-{person.id}")).to_contain_text("user.role_change")
     assert toggle.locator("summary").bounding_box()["height"] >= 44
-    assert fits_width(page)
+    assert_fits_width(page)
 
     page.goto(f"/admin/programme/races/{race.id}")
     page.locator(f"#heat-{heat.id} summary").click()
     expect(page.locator(f"#history-heat-{heat.id}")).to_contain_text("heats.set_start")
-    assert fits_width(page)
+    assert_fits_width(page)
 
     page.goto(f"/admin/athletes/{entry.athlete_id}")
     page.locator(f"#history-entry-{entry.id}").locator("xpath=..").locator("summary").click()
     expect(page.locator(f"#history-entry-{entry.id}")).to_contain_text("entry.add")
-    assert fits_width(page)
+    assert_fits_width(page)

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests import factories
-from tests.browser.helpers import PHONE, SMALL_PHONE, fits_width
+from tests.browser.helpers import PHONE, SMALL_PHONE, assert_fits_width
 
 pytestmark = pytest.mark.browser
 
@@ -56,7 +56,7 @@ def test_desk_checks_in_undoes_and_marks_dns_while_progress_follows(new_page, br
     expect(card.get_by_role("button", name="DNS取消")).to_be_visible()
     expect(counter(board, "dns")).to_have_text("1")
     expect(counter(board, "checked-in")).to_have_text("0")
-    assert fits_width(desk)
+    assert_fits_width(desk)
 
 
 def test_the_desk_and_the_call_room_fit_a_small_phone(new_page, browser_login, setup):
@@ -65,10 +65,10 @@ def test_the_desk_and_the_call_room_fit_a_small_phone(new_page, browser_login, s
     browser_login(page, official)
     page.goto(f"/admin/meets/{meet_id}/checkin?q=512")
     expect(page.locator(".checkin-card")).to_have_count(1)
-    assert fits_width(page)
+    assert_fits_width(page)
     page.get_by_role("link", name="1組").click()
     page.wait_for_load_state()
     expect(page.locator(".checkin-card")).to_have_count(2)
-    assert fits_width(page)
+    assert_fits_width(page)
     box = page.get_by_role("button", name="点呼", exact=True).first.bounding_box()
     assert box["height"] >= 44  # a thumb-sized target

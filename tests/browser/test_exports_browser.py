@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests import factories
-from tests.browser.helpers import DESKTOP, PHONE, fits_width
+from tests.browser.helpers import DESKTOP, PHONE, assert_fits_width
 from tests.test_exports_service import build_race
 
 pytestmark = pytest.mark.browser
@@ -76,7 +76,7 @@ def test_staff_build_the_emergency_list_in_the_background_and_download_it(
     card = page.locator("article", has_text="緊急用全データ（PDF）")
     link = card.get_by_role("link", name="emergency_2026-12-05_全種目.pdf をダウンロード")
     expect(link).to_be_visible()
-    assert fits_width(page)
+    assert_fits_width(page)
     with page.expect_download() as started:
         link.click()
     assert started.value.suggested_filename == "emergency_2026-12-05_全種目.pdf"

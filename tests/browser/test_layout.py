@@ -3,7 +3,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.helpers import PHONE, SMALL_PHONE, fits_width, page_width
+from tests.browser.helpers import PHONE, SMALL_PHONE, assert_fits_width
 
 pytestmark = pytest.mark.browser
 
@@ -14,7 +14,7 @@ PAGES = ["/", "/auth/login", "/auth/register"]
 @pytest.mark.parametrize("path", PAGES)
 def test_phone_pages_do_not_scroll_sideways(page, live_server, path):
     page.goto(path)
-    assert fits_width(page), f"{path} is {page_width(page)}px wide"
+    assert_fits_width(page)
     expect(page.get_by_role("link", name="ログイン", exact=True)).to_be_hidden()
 
 
@@ -39,11 +39,11 @@ def test_a_phone_shows_one_line_per_runner_in_start_lists_and_results(page, live
     expect(row.locator("small")).to_have_text(team)  # the team, under the name
     expect(row.get_by_text(runner.full_name_kana)).to_be_hidden()
     assert max(page.evaluate(ROW_HEIGHTS)) < 72, page.evaluate(ROW_HEIGHTS)
-    assert fits_width(page)
+    assert_fits_width(page)
 
     page.goto(f"/meets/{heat.race.meet_id}/results/{heat.race_id}")
     winner = page.locator("tbody tr").first
     expect(winner).to_contain_text("14:20.43")
     expect(winner).to_contain_text("No.")
     assert max(page.evaluate(ROW_HEIGHTS)) < 72, page.evaluate(ROW_HEIGHTS)
-    assert fits_width(page)
+    assert_fits_width(page)

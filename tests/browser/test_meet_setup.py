@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests import factories
-from tests.browser.helpers import PHONE, fits_width, label
+from tests.browser.helpers import PHONE, assert_fits_width, label
 
 pytestmark = pytest.mark.browser
 SCREENSHOTS = os.environ.get("NITSYS_SCREENSHOTS")  # a directory, to look at the pages
@@ -82,7 +82,7 @@ def test_new_race_form_shows_no_error_on_untouched_auto_fields(page, browser_log
         expect(auto).not_to_have_attribute("aria-invalid", "true")
     expect(row.locator('[name="race-new-name"]')).to_have_value("")
     expect(row.locator('[name="race-new-distance"]')).to_have_value("10000")
-    assert fits_width(page)
+    assert_fits_width(page)
     if SCREENSHOTS:
         page.screenshot(path=f"{SCREENSHOTS}/meet-race-new-phone.png", full_page=True)
 

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests import factories
-from tests.browser.helpers import DESKTOP, PHONE, fits_width, label
+from tests.browser.helpers import DESKTOP, PHONE, assert_fits_width, label
 
 pytestmark = pytest.mark.browser
 SCREENSHOTS = os.environ.get("NITSYS_SCREENSHOTS")  # a directory, to look at the pages
@@ -23,7 +23,7 @@ def test_staff_preview_save_and_publish_a_notice_with_mail(page, browser_login):
 
     page.goto("/admin/news")
     page.get_by_role("button", name="お知らせを書く").click()
-    assert fits_width(page)
+    assert_fits_width(page)
     page.get_by_label(label("タイトル")).fill("雷雨のため競技を中断します")
     page.get_by_label(label("本文（Markdown）")).fill(
         "**再開は15時**の予定です。<script>x</script>"
@@ -41,7 +41,7 @@ def test_staff_preview_save_and_publish_a_notice_with_mail(page, browser_login):
     page.get_by_role("button", name="保存する").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("雷雨のため競技を中断します")
     expect(page.locator(".meet-facts")).to_contain_text("下書き")
-    assert fits_width(page)
+    assert_fits_width(page)
 
     page.get_by_role("button", name="今すぐ公開してメール送信").click()
     expect(page.locator(".meet-facts")).to_contain_text("公開中")
@@ -60,6 +60,6 @@ def test_staff_upload_the_guideline_pdf_on_the_meet_page(page, browser_login, tm
     page.get_by_label("要項 PDF（10 MB まで）").set_input_files(str(pdf))
     page.get_by_role("button", name="登録する").click()
     expect(page.locator("#guideline")).to_contain_text("要項.pdf")
-    assert fits_width(page)
+    assert_fits_width(page)
     page.goto(f"/meets/{meet.id}")
     expect(page.locator("nav.meet-links a", has_text="要項（PDF）")).to_be_visible()

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from nitsys.extensions import db
 from nitsys.services import parking
 from tests import factories
-from tests.browser.helpers import DESKTOP, PHONE, fits_width
+from tests.browser.helpers import DESKTOP, PHONE, assert_fits_width
 
 pytestmark = pytest.mark.browser
 
@@ -36,7 +36,7 @@ def test_coach_requests_parking_on_a_phone(new_page, browser_login, meet):
     page.goto(f"/my/meets/{meet.id}")
     page.get_by_role("link", name="駐車場の申請・駐車許可証").click()
     expect(page.get_by_role("heading", name="駐車場の申請")).to_be_visible()
-    assert fits_width(page)
+    assert_fits_width(page)
     assert page.evaluate(SMALL_TAPS) == []
 
     page.get_by_label("大型バス").fill("1")
@@ -50,7 +50,7 @@ def test_coach_requests_parking_on_a_phone(new_page, browser_login, meet):
     page.get_by_role("button", name="申請する").click()
     expect(page.locator("[data-parking-state]")).to_have_text("申請中")
     expect(page.get_by_role("button", name="申請を更新する")).to_be_visible()
-    assert fits_width(page)
+    assert_fits_width(page)
     saved = parking.request_of(meet, coach.organization_id)
     assert (saved.large_bus, saved.car, saved.driver_phone) == (1, 2, "090-1234-5678")
 
@@ -64,10 +64,10 @@ def test_staff_parking_pages_fit_the_screen(new_page, browser_login, meet, size)
     browser_login(page, factories.make_user("staff"))
     page.goto(f"/admin/meets/{meet.id}/parking")
     expect(page.locator("[data-request]")).to_contain_text(coach.organization.name)
-    assert fits_width(page)
+    assert_fits_width(page)
     page.goto(f"/admin/meets/{meet.id}/parking/settings")
     expect(page.get_by_role("heading", name="駐車場の設定")).to_be_visible()
-    assert fits_width(page)
+    assert_fits_width(page)
 
 
 @pytest.mark.parametrize("size", [PHONE, DESKTOP])
@@ -90,7 +90,7 @@ def test_staff_import_a_sheet_picking_the_fuzzy_team(new_page, browser_login, me
     )
     page.get_by_role("button", name="確認画面へ").click()
     expect(page.get_by_role("heading", name="割当表の確認")).to_be_visible()
-    assert fits_width(page)
+    assert_fits_width(page)
     page.get_by_role("button", name="割当を反映する").click()  # no choice made yet
     expect(page.locator("[data-confirm-error]")).to_contain_text("2行目")
     page.get_by_label("2行目の団体").select_option(str(teams[0].id))

@@ -34,8 +34,6 @@ SHORT_TARGETS = """() => {
     .map(el => `${el.tagName.toLowerCase()} "${(el.textContent || el.value || '').trim()
       .slice(0, 24)}" ${Math.round(el.getBoundingClientRect().height)}px`);
 }"""
-
-
 # What sticks out on the right, named for the failure message.
 TOO_WIDE = """() => [...document.querySelectorAll('main *')]
   .filter(el => el.getBoundingClientRect().right > window.innerWidth + 1)
@@ -407,7 +405,7 @@ def test_every_page_of_a_role_fits_a_desktop_without_clipping(new_page, browser_
     for path in ROLES[role](site):
         page.goto(path)
         page.wait_for_load_state("networkidle")
-        wide = page.evaluate(TOO_WIDE)
-        if page_width(page) != DESKTOP["width"] or wide:
-            problems.append(f"{path}: {page_width(page)}px, sticking out: {wide}")
+        width, wide = page_width(page), page.evaluate(TOO_WIDE)
+        if width != DESKTOP["width"] or wide:
+            problems.append(f"{path}: {width}px, sticking out: {wide}")
     assert not problems, "\n".join(problems)

@@ -8,7 +8,7 @@ import os
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.helpers import DESKTOP, PHONE, fits_width, page_width
+from tests.browser.helpers import DESKTOP, PHONE, assert_fits_width
 from tests.public_site_data import build_public_site
 
 pytestmark = pytest.mark.browser
@@ -19,7 +19,7 @@ def fits(page, name: str = "") -> None:
     if SCREENSHOTS and name:
         width = page.viewport_size["width"]
         page.screenshot(path=f"{SCREENSHOTS}/public-{name}-{width}.png", full_page=True)
-    assert fits_width(page), f"{page.url} is {page_width(page)}px wide"
+    assert_fits_width(page)
 
 
 def tap_height(locator) -> float:

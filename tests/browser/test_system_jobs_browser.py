@@ -7,7 +7,7 @@ from nitsys.extensions import db
 from nitsys.models import ExportJobStatus
 from nitsys.services import export_jobs
 from tests import factories
-from tests.browser.helpers import DESKTOP, PHONE, fits_width
+from tests.browser.helpers import DESKTOP, PHONE, assert_fits_width
 from tests.test_exports_views import ready_race
 
 pytestmark = pytest.mark.browser
@@ -32,7 +32,7 @@ def test_running_and_failed_jobs_show_their_progress(new_page, browser_login, ap
     expect(jobs.locator("tr.job-running progress")).to_have_attribute("value", "40")
     expect(jobs.locator("tr.job-running")).to_contain_text("programme")
     expect(jobs.locator("tr.job-failed")).to_contain_text("システム管理者に連絡")
-    assert fits_width(page)
+    assert_fits_width(page)
     link = jobs.locator("tr.job-failed a").first
     assert link.bounding_box()["height"] >= 44
     link.click()
