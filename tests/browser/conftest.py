@@ -42,9 +42,42 @@ IGNORED_CONSOLE_ERRORS = (
 )
 
 
+class _RequestsInFlight:
+    """The app, counting the requests it has not finished answering.
+
+    Closing a browser does not stop a request it had sent: a test's clean-up waits for them,
+    or emptying the tables under a running request deadlocks on PostgreSQL.
+    """
+
+    def __init__(self, app) -> None:
+        self.app = app
+        self.count = 0
+        self.changed = threading.Condition()
+
+    def __call__(self, environ, start_response):
+        with self.changed:
+            self.count += 1
+        try:
+            response = self.app(environ, start_response)
+            try:
+                yield from response
+            finally:
+                if hasattr(response, "close"):
+                    response.close()
+        finally:
+            with self.changed:
+                self.count -= 1
+                self.changed.notify_all()
+
+    def wait_until_idle(self, timeout: float = 10) -> None:
+        with self.changed:
+            self.changed.wait_for(lambda: self.count == 0, timeout)
+
+
 @dataclass(frozen=True)
 class LiveServer:
     url: str
+    requests: _RequestsInFlight
 
     def __call__(self, path: str = "/") -> str:
         return self.url + path
@@ -57,10 +90,11 @@ class _QuietHandler(WSGIRequestHandler):
 
 @pytest.fixture(scope="session")
 def _live_server(_app) -> Iterator[LiveServer]:
-    server = make_server("127.0.0.1", 0, _app, threaded=True, request_handler=_QuietHandler)
+    requests = _RequestsInFlight(_app)
+    server = make_server("127.0.0.1", 0, requests, threaded=True, request_handler=_QuietHandler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield LiveServer(f"http://127.0.0.1:{server.server_port}")
+    yield LiveServer(f"http://127.0.0.1:{server.server_port}", requests)
     server.shutdown()
     thread.join(timeout=5)
 
@@ -69,6 +103,7 @@ def _live_server(_app) -> Iterator[LiveServer]:
 def live_server(app, _live_server) -> Iterator[LiveServer]:
     app.config["WTF_CSRF_ENABLED"] = True
     yield _live_server
+    _live_server.requests.wait_until_idle()
     app.config["WTF_CSRF_ENABLED"] = False
 
 
