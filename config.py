@@ -47,8 +47,11 @@ class ConfigProblem:
     message: str
 
 
-def production_problems(settings: dict) -> list[ConfigProblem]:
-    """What makes a configuration unsafe to serve the public with; empty when it is fine."""
+def production_problems(settings: dict, *, serving: bool = True) -> list[ConfigProblem]:
+    """What makes a configuration unsafe to serve the public with; empty when it is fine.
+
+    `serving=False` (a `flask` command such as `db upgrade`): which hosts to answer does not
+    matter to a process that answers none, so ALLOWED_HOSTS is not asked for."""
     problems = []
     if settings.get("DEBUG"):
         problems.append(ConfigProblem("DEBUG", "本番環境では DEBUG=False にしてください。"))
@@ -69,7 +72,7 @@ def production_problems(settings: dict) -> list[ConfigProblem]:
                 f"SECRET_KEY が短すぎます（{len(key)}文字）。{MIN_SECRET_KEY_LENGTH}文字以上にしてください。",
             )
         )
-    if not settings.get("ALLOWED_HOSTS"):
+    if serving and not settings.get("ALLOWED_HOSTS"):
         problems.append(
             ConfigProblem("ALLOWED_HOSTS", "ALLOWED_HOSTS に本番ドメインを設定してください。")
         )
@@ -154,9 +157,9 @@ def load_settings(overrides: dict | None = None) -> dict:
     return settings
 
 
-def check_production(settings: dict) -> None:
+def check_production(settings: dict, *, serving: bool = True) -> None:
     """Raise with every unsafe setting named; `wsgi.py` (what gunicorn serves) calls this."""
-    problems = production_problems(settings)
+    problems = production_problems(settings, serving=serving)
     if problems:
         lines = "\n".join(f"  - {p.setting}: {p.message}" for p in problems)
         raise ConfigurationError(f"本番設定に問題があるため起動できません:\n{lines}")

@@ -14,11 +14,14 @@ from nitsys import errors, formatting, observability, request_input, security
 from nitsys.extensions import csrf, db, limiter, login_manager, mail, migrate
 
 
-def create_app(overrides: dict | None = None, *, production: bool = False) -> Flask:
-    """Build the app. `production=True` (wsgi.py) refuses unsafe settings before serving."""
+def create_app(
+    overrides: dict | None = None, *, production: bool = False, serving: bool = True
+) -> Flask:
+    """Build the app. `production=True` (wsgi.py) refuses unsafe settings before serving;
+    `serving=False` (a `flask` command that answers no visitors) does not ask for hosts."""
     settings = load_settings(overrides)
     if production:
-        check_production(settings)
+        check_production(settings, serving=serving)
     app = Flask(
         __name__,
         template_folder=str(BASE_DIR / "templates"),
